@@ -1,0 +1,59 @@
+# Leaky-Gut assistant of the practice. Start here: `make run` (chat) and `make test` (all tests).
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Rasa 3.6 runs on Python 3.8-3.10. Found on the PATH or in pyenv; override with `make PYTHON=/path/to/python3.10`.
+PYTHON ?= $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+VENV := .venv
+PY := $(VENV)/bin/python
+RASA := $(PY) -m addons.rasa_main
+MODEL := models/leaky-gut-assistant.tar.gz
+TRAINING_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null)
+export SQLALCHEMY_SILENCE_UBER_WARNING := 1
+export TF_CPP_MIN_LOG_LEVEL := 2
+
+.PHONY: help install train run shell test bench clean
+
+help:
+	@echo "make run    - set up, train if needed, start action server (5055) and Rasa (5005)"
+	@echo "make test   - set up, train if needed, run every test"
+	@echo "make train  - train the model when data or config changed"
+	@echo "make shell  - try dialogues in the terminal (rasa shell, with the action server)"
+	@echo "make bench  - benchmark accuracy, latency, throughput, memory (writes reports/benchmark.md)"
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	@if [ -z "$(PYTHON)" ]; then \
+	  echo "Python 3.10 not found. Rasa 3.6 needs Python 3.8-3.10." >&2; \
+	  echo "Install it, e.g. 'pyenv install 3.10.13', or run 'make PYTHON=/path/to/python3.10 ...'." >&2; \
+	  exit 1; fi
+	@echo "Using $(PYTHON)"
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade "pip==24.0"
+	$(PY) -m pip install --quiet -r requirements.txt -c constraints.txt
+	@$(PY) -m spacy info de_core_news_sm >/dev/null 2>&1 \
+	  || timeout 120 $(PY) -m spacy download de_core_news_sm >/dev/null 2>&1 \
+	  || echo "NOTICE: de_core_news_sm could not be downloaded (no network to GitHub). The assistant uses spaCy's rule-based German pipeline instead; training logs and the model's spacy_pipeline.json say so."
+	touch $@
+
+install: $(VENV)/.installed
+
+$(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
+	$(RASA) train --fixed-model-name leaky-gut-assistant --out models
+	touch $@
+
+train: $(MODEL)
+
+run: install train
+	@scripts/run.sh
+
+shell: install train
+	@scripts/run.sh shell
+
+test: install train
+	$(PY) -m pytest
+
+bench: install train
+	$(PY) -m benchmarks.run
+
+clean:
+	rm -rf models/*.tar.gz .pytest_cache results

@@ -1,0 +1,108 @@
+"""The practice's details from config/practice.yml: the one place staff change them.
+
+Read by the action server at start-up and by the Rasa server's fallback for a missing action server.
+A missing or invalid file raises PracticeConfigError, which stops the process with a clear message.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Dict, Mapping
+from urllib.parse import urlparse
+
+import yaml
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PATH = PROJECT_ROOT / "config" / "practice.yml"
+PATH_ENV_VAR = "PRACTICE_CONFIG"
+
+
+class PracticeConfigError(RuntimeError):
+    """The practice config is missing or invalid (deliberately not an ImportError: the server must stop)."""
+
+
+@dataclass(frozen=True)
+class PracticeConfig:
+    name: str
+    phone: str
+    email: str
+    booking_url: str
+    opening_hours: str
+    privacy_notice: str
+    retention_days: int
+
+    def template_values(self) -> Dict[str, str]:
+        """Values for the {placeholders} of the responses in domain.yml."""
+        return {
+            "practice_name": self.name,
+            "phone": self.phone,
+            "email": self.email,
+            "booking_url": self.booking_url,
+            "opening_hours": self.opening_hours,
+        }
+
+
+def config_path() -> Path:
+    return Path(os.environ.get(PATH_ENV_VAR) or DEFAULT_PATH)
+
+
+@lru_cache(maxsize=None)
+def load_practice_config(path: Path | None = None) -> PracticeConfig:
+    path = path or config_path()
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as error:
+        raise PracticeConfigError(f"Practice config not found: {path}. Copy config/practice.yml there.") from error
+    except yaml.YAMLError as error:
+        raise PracticeConfigError(f"Practice config {path} is not valid YAML: {error}") from error
+    return parse_practice_config(raw, source=str(path))
+
+
+def parse_practice_config(raw: Any, source: str = "practice config") -> PracticeConfig:
+    if not isinstance(raw, Mapping):
+        raise PracticeConfigError(f"{source}: expected the sections 'practice' and 'privacy'.")
+    practice = _section(raw, "practice", source)
+    privacy = _section(raw, "privacy", source)
+    config = PracticeConfig(
+        name=_text(practice, "name", source),
+        phone=_text(practice, "phone", source),
+        email=_text(practice, "email", source),
+        booking_url=_text(practice, "booking_url", source),
+        opening_hours=_text(practice, "opening_hours", source),
+        privacy_notice=_text(privacy, "notice", source),
+        retention_days=_positive_int(privacy, "retention_days", source),
+    )
+    _check_url(config.booking_url, source)
+    if "@" not in config.email:
+        raise PracticeConfigError(f"{source}: practice.email '{config.email}' is not an e-mail address.")
+    return config
+
+
+def _section(raw: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+    section = raw.get(key)
+    if not isinstance(section, Mapping):
+        raise PracticeConfigError(f"{source}: section '{key}' is missing.")
+    return section
+
+
+def _text(section: Mapping[str, Any], key: str, source: str) -> str:
+    value = section.get(key)
+    if not isinstance(value, str) or not value.strip():
+        raise PracticeConfigError(f"{source}: '{key}' is missing or empty.")
+    return value.strip()
+
+
+def _positive_int(section: Mapping[str, Any], key: str, source: str) -> int:
+    value = section.get(key)
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise PracticeConfigError(f"{source}: '{key}' must be a positive whole number of days.")
+    return value
+
+
+def _check_url(url: str, source: str) -> None:
+    parsed = urlparse(url)
+    if parsed.scheme != "https" or not parsed.netloc:
+        raise PracticeConfigError(f"{source}: practice.booking_url '{url}' must be an https:// link.")

@@ -1,0 +1,21 @@
+"""Starts Rasa's own command line (`run`, `shell`, ...) with the project's server extensions installed.
+
+Use `python -m addons.rasa_main run ...` wherever `rasa run ...` would be used; the Makefile does.
+"""
+
+import sys
+
+from addons import resilient_action
+from actions.practice_config import load_practice_config
+
+
+def main() -> None:
+    load_practice_config()  # fail at start-up, not at the first message, if the config is broken
+    resilient_action.install()
+    from rasa.__main__ import main as rasa_main
+
+    rasa_main()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,22 @@
+"""Shared fixtures: the trained model (built by `make train` before the tests run)."""
+
+from pathlib import Path
+
+import pytest
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MODEL_PATH = PROJECT_ROOT / "models" / "leaky-gut-assistant.tar.gz"
+
+
+@pytest.fixture(scope="session")
+def model_path() -> Path:
+    if not MODEL_PATH.exists():
+        pytest.fail(f"No trained model at {MODEL_PATH}: run 'make train' (make test does it).")
+    return MODEL_PATH
+
+
+@pytest.fixture(scope="session")
+async def nlu_agent(model_path: Path):
+    from rasa.core.agent import Agent
+
+    return Agent.load(str(model_path))
