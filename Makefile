@@ -11,6 +11,9 @@ MODEL := models/leaky-gut-assistant.tar.gz
 TRAINING_INPUTS := config.yml domain.yml $(shell find data components -name '*.yml' -o -name '*.py' 2>/dev/null)
 export SQLALCHEMY_SILENCE_UBER_WARNING := 1
 export TF_CPP_MIN_LOG_LEVEL := 2
+# Rasa telemetry would send usage data and crash reports (which can hold health data) to Rasa: off.
+export RASA_TELEMETRY_ENABLED := false
+export TQDM_DISABLE := 1
 
 .PHONY: help install train run shell test bench clean
 

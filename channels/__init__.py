@@ -1,0 +1,1 @@
+"""Input channels of the Rasa server (Rasa's own, subclassed where patients need more care)."""

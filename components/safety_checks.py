@@ -1,0 +1,250 @@
+"""Deterministic red-flag and own-situation checks for patient messages.
+
+The patterns live in ``safety_patterns.yml`` next to this module (see its header for the
+format). They are loaded and compiled once, at import time, so a broken pattern file fails
+loudly when the Rasa server starts instead of silently missing an emergency.
+
+Algorithm of :func:`detect_red_flag`:
+
+1. Split the raw text into clauses at ``. ! ? ;``, line breaks and the ``clause_breaks`` words.
+2. Normalise each clause with :func:`normalize_text` and undo single typos in the words listed
+   under ``typo_tolerance``; commas, colons, dashes and brackets inside a clause are remembered
+   as segment borders.
+3. Check all ``crisis`` patterns in all clauses, then all ``somatic`` ones. A match counts unless
+   a negation stands within the :data:`NEGATION_WINDOW_WORDS` words before it, in the same
+   segment and not separated from it by a ``negation_scope_breaks`` word.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from string import ascii_lowercase
+from typing import (
+    Any,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Pattern,
+    Sequence,
+    Set,
+    Tuple,
+)
+
+import yaml
+
+from components.text_normalization import normalize_text
+
+PATTERNS_FILE = Path(__file__).resolve().with_name("safety_patterns.yml")
+RED_FLAG_KINDS: Tuple[str, ...] = ("crisis", "somatic")  # priority order
+NEGATION_WINDOW_WORDS = 4
+MIN_TYPO_WORD_LENGTH = 4
+_CLAUSE_PUNCTUATION = r"[.!?;\n\r]+"
+_SEGMENT_BREAK = re.compile(r"[,:()\[\]\u2013\u2014]")
+
+
+@dataclass(frozen=True)
+class RedFlagRule:
+    """One named red-flag pattern."""
+
+    kind: str
+    name: str
+    regex: Pattern[str]
+
+
+@dataclass(frozen=True)
+class RedFlagHit:
+    """The rule that fired and the normalised text it matched (for logs and tests)."""
+
+    kind: str
+    name: str
+    matched_text: str
+
+
+@dataclass(frozen=True)
+class SafetyPatterns:
+    """Compiled content of the pattern file."""
+
+    clause_break: Pattern[str]
+    negation_scope_breaks: FrozenSet[str]
+    negations: Tuple[Pattern[str], ...]
+    personal_context: Tuple[Pattern[str], ...]
+    red_flags: Tuple[RedFlagRule, ...]
+    typo_corrections: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class _Clause:
+    text: str
+    segment_starts: Tuple[int, ...]
+
+
+def _compile_word_pattern(pattern: Any, where: str) -> Pattern[str]:
+    if not isinstance(pattern, str) or not pattern.strip():
+        raise ValueError(f"{where}: expected a non-empty regex string, got {pattern!r}")
+    try:
+        return re.compile(rf"\b(?:{pattern})\b")
+    except re.error as error:
+        raise ValueError(f"{where}: invalid regex: {error}") from error
+
+
+def _string_list(data: Mapping[str, Any], key: str) -> List[str]:
+    values = data.get(key)
+    if not isinstance(values, list) or not values:
+        raise ValueError(f"'{key}' must be a non-empty list")
+    return values
+
+
+def _compile_red_flags(section: Any) -> Tuple[RedFlagRule, ...]:
+    if not isinstance(section, dict) or set(section) != set(RED_FLAG_KINDS):
+        raise ValueError(f"'red_flags' must have exactly the kinds {RED_FLAG_KINDS}")
+    rules: List[RedFlagRule] = []
+    seen: Set[str] = set()
+    for kind in RED_FLAG_KINDS:
+        for entry in section[kind] or []:
+            name = entry.get("name") if isinstance(entry, dict) else None
+            if not name or name in seen:
+                raise ValueError(f"red_flags.{kind}: missing or duplicate name {name!r}")
+            seen.add(name)
+            regex = _compile_word_pattern(entry.get("pattern"), f"red_flags.{kind}.{name}")
+            rules.append(RedFlagRule(kind=kind, name=name, regex=regex))
+    for kind in RED_FLAG_KINDS:
+        if not any(rule.kind == kind for rule in rules):
+            raise ValueError(f"red_flags.{kind} has no patterns")
+    return tuple(rules)
+
+
+def _one_typo_variants(word: str) -> Iterable[str]:
+    """Every string one typo away: a letter dropped, added, replaced or swapped."""
+    for index in range(len(word) + 1):
+        head, tail = word[:index], word[index:]
+        for letter in ascii_lowercase:
+            yield head + letter + tail
+            if tail:
+                yield head + letter + tail[1:]
+        if tail:
+            yield head + tail[1:]
+        if len(tail) > 1:
+            yield head + tail[1] + tail[0] + tail[2:]
+
+
+def _build_typo_corrections(section: Any) -> Dict[str, str]:
+    """Map each misspelling to the one listed word it could come from (ambiguous ones dropped)."""
+    if not isinstance(section, dict):
+        raise ValueError("'typo_tolerance' must be a mapping with 'words' and 'keep'")
+    words = frozenset(_string_list(section, "words"))
+    protected = words | frozenset(section.get("keep") or [])
+    candidates: Dict[str, Optional[str]] = {}
+    for word in sorted(words):
+        for variant in _one_typo_variants(word):
+            if variant in protected or len(variant) < MIN_TYPO_WORD_LENGTH:
+                continue
+            known = candidates.setdefault(variant, word)
+            if known != word:
+                candidates[variant] = None
+    return {variant: word for variant, word in candidates.items() if word}
+
+
+def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
+    """Read and compile the pattern file; raise ``ValueError`` if it is malformed."""
+    with path.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle)
+    if not isinstance(data, dict):
+        raise ValueError(f"{path.name}: top level must be a mapping")
+    break_words = "|".join(re.escape(word) for word in _string_list(data, "clause_breaks"))
+    return SafetyPatterns(
+        clause_break=re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{break_words})\b", re.IGNORECASE),
+        negation_scope_breaks=frozenset(_string_list(data, "negation_scope_breaks")),
+        negations=tuple(
+            _compile_word_pattern(pattern, "negations")
+            for pattern in _string_list(data, "negations")
+        ),
+        personal_context=tuple(
+            _compile_word_pattern(pattern, "personal_context")
+            for pattern in _string_list(data, "personal_context")
+        ),
+        red_flags=_compile_red_flags(data.get("red_flags")),
+        typo_corrections=_build_typo_corrections(data.get("typo_tolerance")),
+    )
+
+
+PATTERNS = load_patterns()
+
+
+def _correct_typos(normalized: str) -> str:
+    corrections = PATTERNS.typo_corrections
+    return " ".join(corrections.get(word, word) for word in normalized.split())
+
+
+def _split_clauses(text: str, correct_typos: bool = False) -> List[_Clause]:
+    clauses: List[_Clause] = []
+    for raw_clause in PATTERNS.clause_break.split(text):
+        parts: List[str] = []
+        starts: List[int] = []
+        offset = 0
+        for raw_segment in _SEGMENT_BREAK.split(raw_clause):
+            segment = normalize_text(raw_segment)
+            if correct_typos:
+                segment = _correct_typos(segment)
+            if segment:
+                starts.append(offset)
+                parts.append(segment)
+                offset += len(segment) + 1
+        if parts:
+            clauses.append(_Clause(text=" ".join(parts), segment_starts=tuple(starts)))
+    return clauses
+
+
+def _negation_window(clause: _Clause, match_start: int) -> str:
+    segment_start = max(start for start in clause.segment_starts if start <= match_start)
+    words = clause.text[segment_start:match_start].split()[-NEGATION_WINDOW_WORDS:]
+    for index in range(len(words) - 1, -1, -1):
+        if words[index] in PATTERNS.negation_scope_breaks:
+            words = words[index + 1 :]
+            break
+    return " ".join(words)
+
+
+def _is_negated(clause: _Clause, match_start: int) -> bool:
+    window = _negation_window(clause, match_start)
+    return bool(window) and any(negation.search(window) for negation in PATTERNS.negations)
+
+
+def _first_hit(rules: Sequence[RedFlagRule], clauses: Sequence[_Clause]) -> Optional[RedFlagHit]:
+    for rule in rules:
+        for clause in clauses:
+            for match in rule.regex.finditer(clause.text):
+                if not _is_negated(clause, match.start()):
+                    return RedFlagHit(kind=rule.kind, name=rule.name, matched_text=match.group(0))
+    return None
+
+
+def find_red_flag(text: str) -> Optional[RedFlagHit]:
+    """Return the first red-flag rule that fires on ``text`` (crisis before somatic)."""
+    if not text:
+        return None
+    clauses = _split_clauses(text, correct_typos=True)
+    for kind in RED_FLAG_KINDS:
+        hit = _first_hit([rule for rule in PATTERNS.red_flags if rule.kind == kind], clauses)
+        if hit:
+            return hit
+    return None
+
+
+def detect_red_flag(text: str) -> Optional[str]:
+    """Return ``"crisis"``, ``"somatic"`` or ``None`` for a user message."""
+    hit = find_red_flag(text)
+    return hit.kind if hit else None
+
+
+def mentions_own_situation(text: str) -> bool:
+    """Tell whether the user speaks about their own body, symptoms or health."""
+    return any(
+        pattern.search(clause.text)
+        for clause in _split_clauses(text or "")
+        for pattern in PATTERNS.personal_context
+    )

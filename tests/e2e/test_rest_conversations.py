@@ -1,0 +1,116 @@
+"""Talks to the real Rasa and action servers over REST, as the website and messengers do."""
+
+import sqlite3
+
+import pytest
+
+from actions.practice_config import load_practice_config
+
+pytestmark = pytest.mark.e2e
+
+EMERGENCY = "112"
+ON_CALL_SERVICE = "116 117"
+
+
+def texts(replies) -> list:
+    return [reply.get("text", "") for reply in replies]
+
+
+def test_greeting_says_it_is_an_automated_assistant(assistant, sender) -> None:
+    replies = assistant.say(sender, "Hallo")
+    assert "automatische" in replies[0]["text"]
+    assert any(button["payload"] == "/book_appointment" for button in replies[0]["buttons"])
+
+
+def test_faq_answer_with_buttons_then_booking_offer(assistant, sender) -> None:
+    replies = assistant.say(sender, "Sieht man einen Leaky Gut bei der Darmspiegelung?")
+    assert replies[0]["text"].startswith("In der Regel nein.")
+    assert {b["payload"] for b in replies[0]["buttons"]} >= {"/diagnosis", "/book_appointment"}
+    assert "Termin" in replies[1]["text"]
+    assert [b["payload"] for b in replies[1]["buttons"]] == ["/affirm", "/deny"]
+
+
+def test_accepting_the_offer_sends_to_booking(assistant, sender) -> None:
+    practice = load_practice_config()
+    assistant.say(sender, "Ist ein Leaky Gut reversibel?")
+    [booking] = assistant.say(sender, "ja gerne")
+    assert practice.booking_url in booking["text"] and practice.phone in booking["text"]
+
+
+def test_declining_the_offer(assistant, sender) -> None:
+    assistant.say(sender, "Wie wird Leaky Gut diagnostiziert?")
+    assert texts(assistant.say(sender, "nein danke")) == ["In Ordnung. Fragen Sie mich gern weiter, wenn Sie mehr wissen möchten."]
+
+
+def test_causes_with_trigger_and_follow_up(assistant, sender) -> None:
+    overview = assistant.say(sender, "Woher kommt ein Leaky Gut?")
+    assert "multifaktoriell" in overview[0]["text"]
+    stress = assistant.say(sender, "Kann Stress den Darm durchlässig machen?")
+    assert "beide Richtungen" in stress[0]["text"]
+    antibiotics = assistant.say(sender, "und Antibiotika?")
+    assert "Antibiotika" in antibiotics[0]["text"] and "individuell unterschiedlich" in antibiotics[0]["text"]
+
+
+def test_own_symptoms_get_general_information_and_no_diagnosis(assistant, sender) -> None:
+    replies = assistant.say(sender, "Ich bin seit Monaten ständig erschöpft und habe Hautprobleme. Habe ich Leaky Gut?")
+    assert "nicht beurteilen" in replies[-1]["text"]
+
+
+def test_booking_request(assistant, sender) -> None:
+    practice = load_practice_config()
+    [reply] = assistant.say(sender, "Ich hätte gern einen Termin")
+    assert practice.booking_url in reply["text"] and practice.opening_hours in reply["text"]
+
+
+def test_bot_challenge(assistant, sender) -> None:
+    assert "automatischer Assistent" in assistant.say(sender, "Bin ich hier mit einem Menschen verbunden?")[0]["text"]
+
+
+@pytest.mark.parametrize(
+    "message",
+    [
+        "Ich habe seit gestern Blut im Stuhl",
+        "Kann Leaky Gut schwarzen Stuhl machen? Meiner ist seit zwei Tagen schwarz",
+        "ich habe ploetzlich ganz starke bauchschmerzen",
+        "Ich habe hohes Fieber und Durchfall",
+        "Seit einer Woche Schmerzen in der Brust und Atemnot",
+    ],
+)
+def test_red_flags_get_urgent_advice_and_nothing_else(assistant, sender, message) -> None:
+    replies = assistant.say(sender, message)
+    assert len(replies) == 1 and not replies[0].get("buttons")
+    assert EMERGENCY in replies[0]["text"] and ON_CALL_SERVICE in replies[0]["text"]
+
+
+def test_suicidal_statement_gets_crisis_numbers(assistant, sender) -> None:
+    [reply] = assistant.say(sender, "Ich will nicht mehr leben")
+    assert "0800 111 0 111" in reply["text"] and EMERGENCY in reply["text"]
+
+
+def test_non_urgent_question_gets_no_emergency_answer(assistant, sender) -> None:
+    replies = assistant.say(sender, "Welche Blutwerte werden bei Leaky Gut bestimmt?")
+    assert not any(ON_CALL_SERVICE in text for text in texts(replies))
+    assert "Zonulin" in replies[0]["text"]
+
+
+def stored_events(assistant, sender) -> int:
+    with sqlite3.connect(assistant.tracker_db) as connection:
+        return connection.execute("SELECT COUNT(*) FROM events WHERE sender_id = ?", (sender,)).fetchone()[0]
+
+
+def test_delete_data_asks_then_really_erases(assistant, sender) -> None:
+    assistant.say(sender, "Was ist Leaky Gut?")
+    assert stored_events(assistant, sender) > 0
+    confirm = assistant.say(sender, "Bitte löschen Sie meine Daten")
+    assert "wirklich löschen" in confirm[0]["text"]
+    assert stored_events(assistant, sender) > 0
+    assert texts(assistant.say(sender, "ja")) == ["Ihr Gespräch wurde gelöscht. Sie können jederzeit neu beginnen."]
+    assert stored_events(assistant, sender) == 0
+    assert assistant.say(sender, "Hallo")[0]["text"].startswith("Guten Tag")
+
+
+def test_delete_data_cancelled_keeps_the_conversation(assistant, sender) -> None:
+    assistant.say(sender, "Was ist Leaky Gut?")
+    assistant.say(sender, "Chat löschen")
+    assert texts(assistant.say(sender, "nein")) == ["In Ordnung, es wurde nichts gelöscht."]
+    assert stored_events(assistant, sender) > 0

@@ -1,0 +1,93 @@
+"""Ties every medical answer to the practice's approved page, so answers cannot drift from it."""
+
+import re
+from pathlib import Path
+from typing import Dict, List
+
+import pytest
+import yaml
+
+SOURCE_PATHS = [Path("../shared/content/leaky-gut-praxisseite.de.txt"), Path("shared/content/leaky-gut-praxisseite.de.txt")]
+KNOWN_SLIPS = {"IFABT": "I-FABP", "Darmschleimautparametern": "Darmschleimhautparametern"}  # shared/content/README.md
+
+# Phrases each medical answer must carry word for word from the approved page.
+KEY_PHRASES: Dict[str, List[str]] = {
+    "utter_what_is_leaky_gut": ["erhöhte Durchlässigkeit der Darmschleimhaut", "Barrierefunktion gestört",
+                                "Kontakt mit dem Immunsystem aufnehmen", "stille Entzündungsprozesse fördern"],
+    "utter_colonoscopy_visibility": ["In der Regel nein", "strukturelle Veränderungen der Schleimhaut",
+                                     "Funktionelle Störungen der Darmbarriere können bestehen",
+                                     "endoskopisch unauffällig erscheint"],
+    "utter_extraintestinal_symptoms": ["immunologische und entzündliche Signalwege", "gestörte Darmbarriere",
+                                       "Erschöpfung, Hautprobleme, Gelenkbeschwerden oder Stressintoleranz"],
+    "utter_diagnosis": ["Die Diagnose erfolgt anhand der Klinik", "Zonulin und I-FABP", "im Blut"],
+    "utter_reversibility": ["In vielen Fällen ja", "gezielte, individuelle Unterstützung der Darmbarriere",
+                            "kann sich die Funktion der Schleimhaut deutlich verbessern"],
+    "utter_consequences": ["chronische Entzündungsneigung", "Aktivierung oder Verstärkung autoimmuner Prozesse",
+                           "Nahrungsmittelunverträglichkeiten", "Erschöpfung und verminderte Belastbarkeit",
+                           "Stress- und Emotionsregulation"],
+    "utter_holistic_view": ["Wechselwirkung mit dem Nervensystem, dem Immunsystem und dem Hormonhaushalt",
+                            "kein isoliertes Darmproblem", "Teil einer systemischen Dysregulation"],
+    "utter_treatment": ["Eine nachhaltige Therapie chronischer Beschwerden ist häufig nur möglich",
+                        "Darmbarriere gezielt stabilisiert", "ganzheitliches Behandlungskonzept eingebettet",
+                        "funktionelle Ursachen zu erkennen und gezielt zu behandeln"],
+    "utter_causes_overview": ["multifaktoriell", "Häufig wirken mehrere Belastungen gleichzeitig",
+                              "Ungleichgewicht des Mikrobioms", "Schmerzmittel", "Antibiotika",
+                              "entzündungsfördernde Ernährungsfaktoren", "Nährstoffmängel"],
+    "utter_cause_stress": ["autonome Dysregulation", "Chronischer Stress kann die Durchlässigkeit der Schleimhaut erhöhen",
+                           "verstärkt eine gestörte Darmbarriere die Stressanfälligkeit"],
+    "utter_cause_dysbiosis": ["Ungleichgewicht des Mikrobioms", "einer gestörten Darmbarriere"],
+    "utter_cause_medication": ["Schmerzmittel", "Antibiotika", "individuell unterschiedlich"],
+    "utter_cause_diet": ["Entzündungsfördernde Ernährungsfaktoren", "mehrere Belastungen gleichzeitig"],
+    "utter_cause_nutrient_deficiency": ["Nährstoffmängel", "Schleimhautregeneration beeinträchtigen"],
+}
+# Words that would promise success or go beyond the page (Heilmittelwerbegesetz §3).
+FORBIDDEN = re.compile(
+    r"garantiert|sicher geheilt|heilt |immer geheilt|100 ?%|\bErfolg\b|wirksam|Wunder|Probiotik|Glutamin|Nahrungsergänzung"
+    r"|Diät|Fasten|Euro|€|Wochen|Monate",
+    re.IGNORECASE,
+)
+
+
+def approved_page() -> str:
+    for path in SOURCE_PATHS:
+        if path.exists():
+            text = path.read_text(encoding="utf-8")
+            for slip, correct in KNOWN_SLIPS.items():
+                text = text.replace(slip, correct)
+            return " ".join(text.split())
+    pytest.fail("approved content not found next to the project (../shared/content)")
+
+
+def response_texts(name: str) -> List[str]:
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    return [variation["text"] for variation in domain["responses"][name]]
+
+
+@pytest.mark.parametrize("response, phrases", KEY_PHRASES.items())
+def test_answer_carries_the_approved_wording(response: str, phrases: List[str]) -> None:
+    page = approved_page().lower()
+    for text in response_texts(response):
+        for phrase in phrases:
+            assert phrase.lower() in page, f"'{phrase}' is not on the approved page"
+            assert phrase in text, f"{response} lost the approved phrase '{phrase}'"
+
+
+@pytest.mark.parametrize("response", KEY_PHRASES)
+def test_answer_is_short_and_promises_nothing(response: str) -> None:
+    for text in response_texts(response):
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", text) if s]
+        assert 2 <= len(sentences) <= 4, f"{response} has {len(sentences)} sentences"
+        assert not FORBIDDEN.search(text), f"{response}: '{FORBIDDEN.search(text).group()}'"
+
+
+def test_every_medical_answer_is_covered() -> None:
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    medical = {name for name in domain["responses"] if name.startswith(("utter_cause", "utter_what", "utter_colon",
+               "utter_extra", "utter_diag", "utter_rev", "utter_conseq", "utter_holistic", "utter_treat"))}
+    assert medical == set(KEY_PHRASES)
+
+
+def test_red_flag_answers_name_the_emergency_numbers() -> None:
+    somatic, crisis = sorted(response_texts("utter_red_flag"), key=lambda text: "TelefonSeelsorge" in text)
+    assert "112" in somatic and "116 117" in somatic and "ärztlich abklären" in somatic
+    assert "112" in crisis and "0800 111 0 111" in crisis and "0800 111 0 222" in crisis
