@@ -1,4 +1,4 @@
-"""Starts Rasa's own command line (`run`, `shell`, ...) with the project's server extensions installed.
+"""Starts Rasa's own command line (`run`, `shell`, `data validate`, ...) with the project's extensions installed.
 
 Use `python -m addons.rasa_main run ...` wherever `rasa run ...` would be used; the Makefile does.
 """
@@ -6,7 +6,7 @@ Use `python -m addons.rasa_main run ...` wherever `rasa run ...` would be used; 
 import os
 import sys
 
-from addons import resilient_action
+from addons import resilient_action, validator
 from actions.practice_config import load_practice_config
 
 
@@ -15,6 +15,7 @@ def main() -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     load_practice_config()  # fail at start-up, not at the first message, if the config is broken
     resilient_action.install()
+    validator.install()
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

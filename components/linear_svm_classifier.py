@@ -18,7 +18,9 @@ from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from rasa.shared.nlu.constants import INTENT, TEXT
 from sklearn.calibration import CalibratedClassifierCV
+from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer
 from sklearn.pipeline import Pipeline
 from sklearn.svm import LinearSVC
@@ -43,18 +45,22 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
         self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource
     ) -> None:
         super().__init__(config, name, model_storage, resource)
-        svm = LinearSVC(C=self.config["C"], class_weight="balanced", random_state=self.config["random_state"])
-        self.clf = Pipeline(
-            [
-                ("tfidf", TfidfTransformer(sublinear_tf=True)),
-                ("svm", CalibratedClassifierCV(svm, cv=self.config["calibration_folds"])),
-            ]
+
+    def _new_pipeline(self, sparse_width: int) -> Pipeline:
+        """tf-idf for the n-gram counts (the first columns); word vectors, if any, pass unchanged."""
+        ngrams = ColumnTransformer(
+            [("tfidf", TfidfTransformer(sublinear_tf=True), slice(0, sparse_width))], remainder="passthrough"
         )
+        svm = LinearSVC(C=self.config["C"], class_weight="balanced", random_state=self.config["random_state"])
+        return Pipeline([("ngrams", ngrams), ("svm", CalibratedClassifierCV(svm, cv=self.config["calibration_folds"]))])
 
     def train(self, training_data: TrainingData) -> Resource:
         X, y = self._create_training_matrix(training_data)
         if X.shape[0] == 0:
             return self._resource
+        first = next(e for e in training_data.intent_examples if e.get(INTENT) and e.get(TEXT))
+        sparse = first.get_sparse_features(attribute=TEXT)[1]
+        self.clf = self._new_pipeline(sparse.features.shape[1] if sparse else 0)
         # sklearn 1.1's calibration counts examples per class with `y == label`, which needs an array.
         self.clf.fit(X, np.asarray(y))
         self.persist()
