@@ -70,6 +70,7 @@ class Assistant:
     rasa_port: int = field(default_factory=free_port)
     action_port: int = field(default_factory=free_port)
     with_action_server: bool = True
+    model: Path = MODEL
     extra_env: Dict[str, str] = field(default_factory=dict)
     action_server: Optional[Process] = None
     rasa: Optional[Process] = None
@@ -97,7 +98,7 @@ class Assistant:
             self.start_action_server()
         self.rasa = Process(
             "rasa",
-            [sys.executable, "-m", "addons.rasa_main", "run", "--model", str(MODEL), "--port",
+            [sys.executable, "-m", "addons.rasa_main", "run", "--model", str(self.model), "--port",
              str(self.rasa_port), "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
             self.workdir / "rasa.log", self.extra_env,
         )

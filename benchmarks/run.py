@@ -1,0 +1,122 @@
+"""`make bench`: accuracy, latency, throughput, training time, memory and start-up, side by side with
+Rasa's default pipeline (the one `rasa init` uses) trained on the same data. Writes reports/benchmark.md.
+Runs on loopback only, every load bounded in time. Not part of CI."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Dict, List, Tuple
+
+import yaml
+
+from benchmarks.load import run_load
+from tests.e2e.servers import MODEL, PROJECT_ROOT, Assistant
+from tests.nlu.holdout import Example, accuracy, load_holdout, noisy_holdout
+
+REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
+EVAL_SETS = {"holdout": PROJECT_ROOT / "tests/nlu/holdout.yml", "blind": PROJECT_ROOT / "tests/nlu/blind.yml"}
+LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
+ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+       "TF_CPP_MIN_LOG_LEVEL": "2"}
+
+
+def default_rasa_config(path: Path) -> Path:
+    """What `rasa init` writes: no pipeline and no policies, so Rasa fills in its suggested defaults."""
+    path.write_text(yaml.safe_dump({"recipe": "default.v1", "language": "de", "assistant_id": "bench-default",
+                                    "pipeline": None, "policies": None}))
+    return path
+
+
+def train(config: Path, out: Path, name: str) -> float:
+    started = time.monotonic()
+    subprocess.run([sys.executable, "-m", "addons.rasa_main", "train", "--config", str(config), "--out", str(out),
+                    "--fixed-model-name", name, "--force"], cwd=PROJECT_ROOT, env=ENV, check=True,
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    return time.monotonic() - started
+
+
+async def intent_accuracy(model: Path) -> Dict[str, float]:
+    from rasa.core.agent import Agent
+
+    agent = Agent.load(str(model))
+    scores = {}
+    for name, path in EVAL_SETS.items():
+        clean = load_holdout(path)
+        for variant, examples in (("clean", clean), ("noisy", noisy_holdout(clean))):
+            predicted = {e.text: (await agent.parse_message(e.text))["intent"]["name"] for e in examples}
+            scores[f"{name} {variant}"] = accuracy(examples, predicted.__getitem__)[0]
+    return scores
+
+
+def rss_mb(pid: int) -> float:
+    total = 0
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            total = int(line.split()[1])
+    return total / 1024
+
+
+def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], float, float]:
+    assistant = Assistant(workdir, model=model)
+    started = time.monotonic()
+    assistant.start()
+    ready = time.monotonic() - started
+    rows = []
+    try:
+        rows.append(asyncio.run(run_load(assistant.url, 1, LOAD_SECONDS, f"{label}, 1 user (sequential)")).row())
+        rows.append(asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS, f"{label}, 16 concurrent users")).row())
+        memory = rss_mb(assistant.rasa.popen.pid)
+    finally:
+        assistant.stop()
+    return rows, ready, memory
+
+
+def main() -> None:
+    REPORT.parent.mkdir(exist_ok=True)
+    with tempfile.TemporaryDirectory() as tmp:
+        work = Path(tmp)
+        ours_train = train(PROJECT_ROOT / "config.yml", work, "ours")
+        default_train = train(default_rasa_config(work / "default-config.yml"), work, "default")
+        models = {"this assistant": work / "ours.tar.gz", "Rasa default pipeline": work / "default.tar.gz"}
+        accuracy_rows = {label: asyncio.run(intent_accuracy(model)) for label, model in models.items()}
+        load_rows, ready, memory = [], {}, {}
+        for label, model in models.items():
+            rows, ready[label], memory[label] = serve_and_load(model, work / label.replace(" ", "-"), label)
+            load_rows += rows
+    write_report(accuracy_rows, {"this assistant": ours_train, "Rasa default pipeline": default_train},
+                 load_rows, ready, memory)
+    print(REPORT.read_text())
+
+
+def write_report(accuracy_rows, training, load_rows, ready, memory) -> None:
+    columns = list(next(iter(accuracy_rows.values())))
+    lines = [
+        "# Benchmark", "", f"Machine: {os.cpu_count()} cores. Command: `make bench`. Load: loopback REST, "
+        f"{LOAD_SECONDS:.0f} s per row, each simulated patient runs a 7-message conversation.", "",
+        "## Intent accuracy (held-out sets, never trained on)", "",
+        "| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|",
+    ]
+    lines += [f"| {label} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |"
+              for label, scores in accuracy_rows.items()]
+    lines += ["", "## Server", "", "| model | training (s) | start to ready (s) | Rasa RSS after load (MB) |",
+              "|---|---|---|---|"]
+    lines += [f"| {label} | {training[label]:.1f} | {ready[label]:.1f} | {memory[label]:.0f} |" for label in training]
+    lines += ["", "## REST latency and throughput", "",
+              "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
+    lines += load_rows
+    ours = [r for r in load_rows if r.startswith("| this assistant, 16")]
+    base = [r for r in load_rows if r.startswith("| Rasa default pipeline, 16")]
+    if ours and base:
+        ratio = float(ours[0].split("|")[3]) / max(float(base[0].split("|")[3]), 1e-9)
+        lines += ["", f"Throughput ratio with 16 users, this assistant / default pipeline: {ratio:.1f}x"]
+    REPORT.write_text("\n".join(lines) + "\n")
+
+
+if __name__ == "__main__":
+    main()
