@@ -25,7 +25,7 @@ if [ "${1:-}" = "shell" ]; then
 else
   echo "Rasa: http://localhost:$RASA_PORT (REST /webhooks/rest/webhook, socket.io). Ctrl-C stops everything."
   $PY -m addons.rasa_main run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
-    --credentials credentials.yml --cors "*" &
+    --credentials credentials.yml &
   children+=($!)
   wait -n "${children[@]}"
 fi
