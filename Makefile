@@ -2,8 +2,10 @@
 SHELL := /bin/bash
 .DEFAULT_GOAL := help
 
-# Rasa 3.6 runs on Python 3.8-3.10. Found on the PATH or in pyenv; override with `make PYTHON=/path/to/python3.10`.
-PYTHON ?= $(shell command -v python3.10 2>/dev/null || ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V | tail -n 1)
+# Rasa 3.6 runs on Python 3.8-3.10. The first python3.10 that really runs, on the PATH (a pyenv shim may
+# not) or in pyenv's versions; override with `make PYTHON=/path/to/python3.10`.
+PYTHON ?= $(shell for p in $$(command -v python3.10) $$(ls -d $${PYENV_ROOT:-$$HOME/.pyenv}/versions/3.10.*/bin/python3.10 2>/dev/null | sort -V -r); do \
+	"$$p" -c 'import sys; sys.exit(sys.version_info[:2] != (3, 10))' 2>/dev/null && { echo "$$p"; break; }; done)
 VENV := .venv
 PY := $(VENV)/bin/python
 RASA := $(PY) -m addons.rasa_main
