@@ -19,10 +19,10 @@ import yaml
 
 from benchmarks.load import run_load
 from tests.e2e.servers import MODEL, PROJECT_ROOT, Assistant
-from tests.nlu.holdout import Example, accuracy, load_holdout, noisy_holdout
+from tests.nlu.holdout import Example, accuracy, load_unseen, noisy_holdout
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
-EVAL_SETS = {"holdout": PROJECT_ROOT / "tests/nlu/holdout.yml", "blind": PROJECT_ROOT / "tests/nlu/blind.yml"}
+EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in ("holdout", "blind", "sealed")}
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
@@ -71,7 +71,7 @@ async def intent_accuracy(model: Path) -> Dict[str, float]:
     agent = Agent.load(str(model))
     scores = {}
     for name, path in EVAL_SETS.items():
-        clean = load_holdout(path)
+        clean = load_unseen(path)
         for variant, examples in (("clean", clean), ("noisy", noisy_holdout(clean))):
             predicted = {}
             for example in examples:

@@ -78,3 +78,13 @@ def per_intent_counts(examples: Sequence[Example]) -> Dict[str, int]:
     for example in examples:
         counts[example.intent] = counts.get(example.intent, 0) + 1
     return counts
+
+
+def training_texts(nlu_path: str = "data/nlu") -> set:
+    return {message.get("text").lower() for message in load_data(nlu_path).intent_examples}
+
+
+def load_unseen(path: Path = HOLDOUT_PATH) -> List[Example]:
+    """The evaluation messages that do not occur word for word in the training data."""
+    seen = training_texts()
+    return [example for example in load_holdout(path) if example.text.lower() not in seen]
