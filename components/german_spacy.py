@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any, Dict, List, Optional, Text
+from typing import Any, Dict, Optional, Text
 
 import spacy
 from spacy.language import Language
@@ -135,11 +135,6 @@ class GermanSpacyNLP(SpacyNLP):
             (directory / PIPELINE_INFO_FILE).write_text(json.dumps(info, indent=2))
         return self._resource
 
-    def process_training_data(
-        self, training_data: TrainingData, model: SpacyModel, **kwargs: Any
-    ) -> TrainingData:
-        return super().process_training_data(training_data, model)
-
     @staticmethod
     def ensure_proper_language_model(nlp: Optional[Language]) -> None:
         if nlp is None:
@@ -153,6 +148,3 @@ def read_pipeline_info(model_storage: ModelStorage, resource: Resource) -> Optio
             return json.loads((directory / PIPELINE_INFO_FILE).read_text())
     except (ValueError, FileNotFoundError):
         return None
-
-
-__all__: List[Text] = ["GermanSpacyNLP", "build_fallback_pipeline", "load_german_pipeline"]
