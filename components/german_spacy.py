@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from functools import lru_cache
 from typing import Any, Dict, Optional, Text
 
 import spacy
@@ -37,8 +38,13 @@ def build_fallback_pipeline() -> Language:
     return nlp
 
 
+@lru_cache(maxsize=None)
 def load_german_pipeline(model_name: Text, allow_fallback: bool) -> SpacyModel:
-    """Loads the named pipeline (package or path); falls back to the rule-based one if allowed."""
+    """Loads the named pipeline (package or path); falls back to the rule-based one if allowed.
+
+    Cached: the model's graph creates this component twice (model provider and trained resource),
+    and both must share one read-only pipeline instead of building it twice at start-up.
+    """
     try:
         nlp = spacy.load(model_name, disable=["parser", "ner"])
     except OSError:
