@@ -43,7 +43,8 @@ $(VENV)/.installed: requirements.txt constraints.txt
 install: $(VENV)/.installed
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
-	$(RASA) train --fixed-model-name leaky-gut-assistant --out models
+	@mkdir -p models
+	flock models/.train.lock $(RASA) train --fixed-model-name leaky-gut-assistant --out models
 	touch $@
 
 train: $(MODEL)
