@@ -77,12 +77,13 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
         **kwargs: Any,
     ) -> "LinearSVMIntentClassifier":
         import skops.io as sio
+        from skops.io.exceptions import UntrustedTypesFoundException
 
         component = cls(config, execution_context.node_name, model_storage, resource)
         with model_storage.read_from(resource) as model_dir:
             path = model_dir / f"{resource.name}.skops"
-            untrusted = set(sio.get_untrusted_types(file=path)) - set(TRUSTED_TYPES)
-            if untrusted:
-                raise ValueError(f"Refusing to load {path}: unexpected types {sorted(untrusted)}")
-            component.clf = sio.load(path, trusted=TRUSTED_TYPES)
+            try:
+                component.clf = sio.load(path, trusted=TRUSTED_TYPES)
+            except UntrustedTypesFoundException as error:
+                raise ValueError(f"Refusing to load {path}: {error}") from error
         return component
