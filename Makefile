@@ -20,11 +20,15 @@ export TQDM_DISABLE := 1
 .PHONY: help install train run shell test bench clean
 
 help:
-	@echo "make run    - set up, train if needed, start action server (5055) and Rasa (5005)"
+	@echo "make run    - set up, train if needed, start action server (5055), Rasa (5005), chat widget (8080)"
 	@echo "make test   - set up, train if needed, run every test"
 	@echo "make train  - train the model when data or config changed"
 	@echo "make shell  - try dialogues in the terminal (rasa shell, with the action server)"
 	@echo "make bench  - benchmark accuracy, latency, throughput, memory (writes reports/benchmark.md)"
+	@echo "make purge  - delete conversations older than privacy.retention_days (for cron; one summary line)"
+	@echo "make export SENDER=id [OUT=file] - one conversation as readable JSON (DSGVO Art. 15)"
+	@echo "make erase SENDER=id - delete one conversation (DSGVO Art. 17)"
+	@echo "make report - staff report of what patients ask (writes reports/insights.html)"
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	@if [ -z "$(PYTHON)" ]; then \
@@ -40,7 +44,7 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	  || echo "NOTICE: de_core_news_sm could not be downloaded (no network to GitHub). The assistant uses spaCy's rule-based German pipeline instead; training logs and the model's spacy_pipeline.json say so."
 	touch $@
 
-install: $(VENV)/.installed
+install: $(VENV)/.installed prod-deps widget-deps
 
 $(MODEL): $(VENV)/.installed $(TRAINING_INPUTS)
 	@mkdir -p models
@@ -63,3 +67,53 @@ bench: install train
 
 clean:
 	rm -rf models/*.tar.gz .pytest_cache results
+
+# --- Production topology on this machine: PostgreSQL, Redis, 2 Rasa + 2 action servers, nginx on :8000 ---
+.PHONY: prod-deps prod-up prod-down prod-status bench-prod
+
+# Debian's postgresql, redis-server, nginx (for tests/prod and prod-up); make run works without them.
+prod-deps:
+	@scripts/prod/install-deps.sh || echo "NOTICE: without PostgreSQL, Redis and nginx, make prod-up and tests/prod cannot run."
+
+prod-up: install train
+	$(PY) -m deploy.local up
+
+prod-down:
+	$(PY) -m deploy.local down
+
+prod-status:
+	$(PY) -m deploy.local status
+
+bench-prod: install train
+	$(PY) -m benchmarks.prod
+
+# --- Website widget (widget/): socket.io client from npm, Debian's chromium for its browser tests ---
+.PHONY: widget-deps
+WIDGET_NPM_STAMP := widget/node_modules/.npm-installed
+
+$(WIDGET_NPM_STAMP): widget/package.json widget/package-lock.json
+	@command -v npm >/dev/null || { echo "npm not found: the widget needs Node.js with npm (Debian: apt-get install -y nodejs npm)." >&2; exit 1; }
+	cd widget && npm ci --ignore-scripts --no-audit --no-fund --loglevel=error
+	touch $@
+
+widget-deps: $(WIDGET_NPM_STAMP)
+	@scripts/install-chromium.sh
+
+# --- Privacy (privacy/, PRIVACY.md) and the staff report (insights/): on the tracker store of endpoints.yml ---
+.PHONY: purge export erase report
+# SENDER and OUT are read from the environment (make puts command-line variables there), never
+# pasted into the shell command, so any sender id is safe.
+
+purge: install
+	@$(PY) -m privacy purge
+
+export: install
+	@test -n "$$SENDER" || { echo "Usage: make export SENDER=<sender id> [OUT=file.json]" >&2; exit 2; }
+	@$(PY) -m privacy export "$$SENDER" $${OUT:+--out "$$OUT"}
+
+erase: install
+	@test -n "$$SENDER" || { echo "Usage: make erase SENDER=<sender id>" >&2; exit 2; }
+	@$(PY) -m privacy erase "$$SENDER"
+
+report: install
+	@$(PY) -m insights --out reports/insights.html

@@ -1,4 +1,4 @@
-"""Erases the patient's conversation after they confirmed it (DSGVO Art. 17).
+"""Erases the patient's conversation after they confirmed it (DSGVO Art. 17); shows the privacy notice.
 
 The action server cannot reach the tracker store itself, and the Rasa server writes the tracker after
 every action. So the action sets the slot `conversation_erased`; the tracker store
@@ -12,6 +12,8 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
+from actions.practice_config import load_practice_config
+
 ERASED_SLOT = "conversation_erased"
 
 
@@ -24,3 +26,16 @@ class ActionDeleteConversation(Action):
     ) -> List[Dict[Text, Any]]:
         dispatcher.utter_message(response="utter_conversation_deleted")
         return [SlotSet(ERASED_SLOT, True)]
+
+
+class ActionPrivacyNotice(Action):
+    """The privacy notice of config/practice.yml, the same text the widget and the messengers show."""
+
+    def name(self) -> Text:
+        return "action_privacy_notice"
+
+    async def run(
+        self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
+    ) -> List[Dict[Text, Any]]:
+        dispatcher.utter_message(response="utter_privacy_notice", privacy_notice=load_practice_config().privacy_notice)
+        return []

@@ -6,16 +6,27 @@ Use `python -m addons.rasa_main run ...` wherever `rasa run ...` would be used; 
 import os
 import sys
 
-from addons import resilient_action, validator
+# Before anything imports TensorFlow: on import, skops looks up the module of every numpy/scipy ufunc
+# by scanning sys.modules, which takes seconds once TensorFlow's thousands of modules are loaded.
+import skops.io  # noqa: F401  (isort: skip)
+
+from addons import log_privacy, resilient_action, validator
+from addons.endpoints_env import set_endpoint_defaults
+from addons import storage_guard
 from actions.practice_config import load_practice_config
+from channels import enabling as channel_enabling
 
 
 def main() -> None:
     # Telemetry would send usage data and crash reports (which may hold health data) to Rasa.
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
+    set_endpoint_defaults(os.environ)  # endpoints.yml reads the stores from ${VARS}; unset ones get defaults
     load_practice_config()  # fail at start-up, not at the first message, if the config is broken
     resilient_action.install()
     validator.install()
+    storage_guard.install()  # a database or Redis outage gets a 503 with a reason, not amnesia
+    log_privacy.install()  # message texts never reach the logs (structlog fields are redacted)
+    channel_enabling.install()  # messenger channels without their env vars are left out, with one log line
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -2,17 +2,26 @@
 
 When the slot `conversation_erased` is set (by action_delete_conversation, after the patient
 confirmed), the store deletes every stored event of that sender instead of saving the tracker.
+
+E-mail addresses and phone numbers are masked before anything is written: in the user's text, in
+the text inside parse_data, and in bot messages that echo them (the practice's own phone number in
+the answers stays readable).
 """
 
 from __future__ import annotations
 
+import copy
 import logging
 from pathlib import Path
-from typing import Any, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
+from rasa.shared.core.events import BotUttered, Event, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
+
+from addons.endpoints_env import ping_on_checkout
+from privacy.masking import find_emails, find_phone_numbers, mask_contact_data
 
 logger = logging.getLogger(__name__)
 
@@ -25,7 +34,21 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(dialect=dialect, db=db, **kwargs)
         if dialect == "sqlite":
-            sa.event.listen(self.engine, "connect", _tune_sqlite)
+            self._use_pooled_sqlite_engine()
+        else:  # recover from a database restart without restarting Rasa
+            sa.event.listen(self.engine, "checkout", ping_on_checkout)
+
+    def _use_pooled_sqlite_engine(self) -> None:
+        # SQLAlchemy 1.4 opens a new SQLite connection (and runs the PRAGMAs) for every session, several
+        # times per message; a small pool reuses them. A connection is used by one session at a time.
+        url = self.engine.url
+        self.engine.dispose()
+        self.engine = sa.create_engine(
+            url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=4,
+            connect_args={"check_same_thread": False},
+        )
+        sa.event.listen(self.engine, "connect", _tune_sqlite)
+        self.sessionmaker = sa.orm.sessionmaker(bind=self.engine)
 
     async def save(self, tracker: DialogueStateTracker) -> None:
         if tracker.get_slot(ERASED_SLOT):
@@ -44,6 +67,45 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             )
             session.commit()
         return int(removed)
+
+    def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        echoed = _contact_data_in_user_messages(tracker.events)
+        for event in super()._additional_events(session, tracker):
+            yield MaskedEvent(event, echoed)
+
+
+class MaskedEvent:
+    """What SQLTrackerStore.save needs of an event (type_name, as_dict), with contact data masked."""
+
+    def __init__(self, event: Event, echoed_contact_data: List[Text]) -> None:
+        self.type_name = event.type_name
+        self._event = event
+        self._echoed = echoed_contact_data
+
+    def as_dict(self) -> Dict[Text, Any]:
+        data = self._event.as_dict()
+        if isinstance(self._event, UserUttered):
+            data = copy.deepcopy(data)
+            data["text"] = mask_contact_data(data.get("text"))
+            if isinstance(data.get("parse_data"), dict):
+                data["parse_data"]["text"] = mask_contact_data(data["parse_data"].get("text"))
+        elif isinstance(self._event, BotUttered) and self._echoed and data.get("text"):
+            data["text"] = _mask_echo(data["text"], self._echoed)
+        return data
+
+
+def _contact_data_in_user_messages(events: Iterable[Event]) -> List[Text]:
+    found: List[Text] = []
+    for event in events:
+        if isinstance(event, UserUttered) and event.text:
+            found += find_emails(event.text) + find_phone_numbers(event.text)
+    return found
+
+
+def _mask_echo(text: Text, contact_data: List[Text]) -> Text:
+    for value in contact_data:
+        text = text.replace(value, mask_contact_data(value))
+    return text
 
 
 def _tune_sqlite(connection: Any, _record: Optional[Any]) -> None:

@@ -10,6 +10,7 @@ from sanic import Blueprint, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
+from addons.storage_guard import guard_storage, storage_failure_response
 from channels.request_validation import InvalidRequest, clean_message, clean_sender, json_object
 
 
@@ -19,7 +20,8 @@ class PatientRestInput(RestInput):
         return "rest"
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(guard_storage(on_new_message))
+        blueprint.middleware(storage_failure_response, "response")
 
         @blueprint.exception(InvalidRequest)
         async def reject(request: Request, error: InvalidRequest) -> HTTPResponse:

@@ -27,5 +27,9 @@ else
   $PY -m addons.rasa_main run --model "$MODEL" --port "$RASA_PORT" --endpoints endpoints.yml \
     --credentials credentials.yml &
   children+=($!)
+  # Website widget with its demo page; its origin must be in credentials.yml (cors_allowed_origins).
+  WIDGET_PORT=${WIDGET_PORT:-8080}
+  $PY -m widget.server --port "$WIDGET_PORT" --rasa-url "http://localhost:$RASA_PORT" &
+  children+=($!)
   wait -n "${children[@]}"
 fi

@@ -1,9 +1,9 @@
-"""Rasa's SQL tracker store on a real SQLite file: saving, and erasure on request."""
+"""Rasa's SQL tracker store on a real SQLite file: saving, erasure on request, masking of contact data."""
 
 from pathlib import Path
 
 from rasa.shared.core.domain import Domain
-from rasa.shared.core.events import ActionExecuted, SlotSet, UserUttered
+from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.tracker_store import ERASED_SLOT, PrivacySQLTrackerStore
@@ -40,3 +40,22 @@ async def test_erasure_deletes_every_event_of_that_sender_only(tmp_path: Path) -
     assert await tracker_store.retrieve_full_tracker("alice") is None
     assert (await tracker_store.retrieve("bob")) is not None
     assert set(await tracker_store.keys()) == {"bob"}
+
+
+async def test_contact_data_is_masked_before_it_is_stored(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    tracker = DialogueStateTracker("carol", DOMAIN.slots)
+    text = "Rufen Sie mich an: 0171 2345678 oder carol@example.de"
+    tracker.update(UserUttered(text, {"name": "human_handoff", "confidence": 0.9}))
+    tracker.update(BotUttered("Wir rufen 0171 2345678 an. Die Praxis: +49 30 1234567 (Demo-Nummer)"))
+    await tracker_store.save(tracker)
+
+    with tracker_store.session_scope() as session:
+        stored = " ".join(data for (data,) in session.query(tracker_store.SQLEvent.data))
+    assert "0171 2345678" not in stored and "carol@example.de" not in stored
+    restored = await tracker_store.retrieve("carol")
+    user, bot = restored.events[0], restored.events[1]
+    assert user.text == "Rufen Sie mich an: [Telefonnummer entfernt] oder [E-Mail entfernt]"
+    assert user.parse_data["text"] == user.text
+    assert bot.text == "Wir rufen [Telefonnummer entfernt] an. Die Praxis: +49 30 1234567 (Demo-Nummer)"
+    assert tracker.events[0].text == text, "the live tracker keeps the text for this turn's answer"

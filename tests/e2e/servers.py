@@ -15,6 +15,8 @@ from typing import Dict, List, Optional
 import requests
 import yaml
 
+from addons.endpoints_env import set_endpoint_defaults
+
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 MODEL = PROJECT_ROOT / "models" / "leaky-gut-assistant.tar.gz"
 QUIET_ENV = {
@@ -72,6 +74,8 @@ class Assistant:
     with_action_server: bool = True
     model: Path = MODEL
     extra_env: Dict[str, str] = field(default_factory=dict)
+    credentials: Path = PROJECT_ROOT / "credentials.yml"  # e.g. with the widget test's allowed origin
+    rasa_args: List[str] = field(default_factory=list)  # more `rasa run` options, e.g. ["--enable-api"]
     action_server: Optional[Process] = None
     rasa: Optional[Process] = None
 
@@ -84,6 +88,7 @@ class Assistant:
         return self.workdir / "tracker.db"
 
     def write_endpoints(self) -> Path:
+        set_endpoint_defaults(os.environ)  # if Rasa is imported here, its YAML loader expands ${VARS} too
         endpoints = yaml.safe_load((PROJECT_ROOT / "endpoints.yml").read_text())
         endpoints["action_endpoint"]["url"] = f"http://127.0.0.1:{self.action_port}/webhook"
         endpoints["tracker_store"]["db"] = str(self.tracker_db)
@@ -99,7 +104,8 @@ class Assistant:
         self.rasa = Process(
             "rasa",
             [sys.executable, "-m", "addons.rasa_main", "run", "--model", str(self.model), "--port",
-             str(self.rasa_port), "--endpoints", str(endpoints), "--credentials", "credentials.yml"],
+             str(self.rasa_port), "--endpoints", str(endpoints), "--credentials", str(self.credentials),
+             *self.rasa_args],
             self.workdir / "rasa.log", self.extra_env,
         )
         self.rasa.start()

@@ -51,6 +51,15 @@ def test_causes_with_trigger_and_follow_up(assistant, sender) -> None:
     assert "Antibiotika" in antibiotics[0]["text"] and "individuell unterschiedlich" in antibiotics[0]["text"]
 
 
+def test_trigger_buttons_carry_their_entity_and_work_when_clicked(assistant, sender) -> None:
+    overview = assistant.say(sender, "Woher kommt ein Leaky Gut?")
+    payloads = {button["title"]: button["payload"] for button in overview[0]["buttons"]}
+    assert '/causes{"trigger": "stress"}' in payloads.values()  # {{...}} in domain.yml, unescaped by Rasa
+    stress = assistant.say(sender, '/causes{"trigger": "stress"}')
+    assert "beide Richtungen" in stress[0]["text"]
+    assert "Failed to replace placeholders" not in assistant.rasa.log()
+
+
 def test_own_symptoms_get_general_information_and_no_diagnosis(assistant, sender) -> None:
     replies = assistant.say(sender, "Ich bin seit Monaten ständig erschöpft und habe Hautprobleme. Habe ich Leaky Gut?")
     assert "nicht beurteilen" in replies[-1]["text"]

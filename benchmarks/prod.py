@@ -1,0 +1,216 @@
+"""`make bench-prod`: the production topology under load, side by side with one Rasa server on SQLite.
+
+Loopback only, every load bounded in time. Each simulated patient runs a realistic conversation
+(greeting, three questions, booking) again and again:
+1. one Rasa server with the SQLite tracker store (the single-practice set-up): 50 users for 60 s;
+2. the production topology through nginx (2 Rasa + 2 action servers, PostgreSQL, Redis): 50 users
+   for 60 s, then a soak at a steady rate (BENCH_SOAK_SECONDS, default 600 s), with the memory of
+   every process at the start and the end of the soak;
+3. the same with SANIC_WORKERS=2 per Rasa server (BENCH_WORKERS_VARIANT=0 skips it): 50 users for 60 s.
+Writes reports/benchmark-prod.md. Not part of CI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from pathlib import Path
+from typing import Dict, List, Sequence, Tuple
+
+import aiohttp
+
+from benchmarks.load import LoadResult, run_load
+from deploy.local import PROJECT_ROOT, Ports, Service, Topology
+from tests.e2e.servers import Assistant
+
+REPORT = PROJECT_ROOT / "reports" / "benchmark-prod.md"
+CONVERSATION = (
+    "Hallo",
+    "Was ist Leaky Gut?",
+    "Kann Stress den Darm durchlässig machen?",
+    "Ist ein Leaky Gut reversibel?",
+    "ja gerne",
+)
+USERS = int(os.environ.get("BENCH_USERS", "50"))
+BURST_SECONDS = float(os.environ.get("BENCH_BURST_SECONDS", "60"))
+SOAK_SECONDS = float(os.environ.get("BENCH_SOAK_SECONDS", "600"))
+SOAK_USERS = int(os.environ.get("BENCH_SOAK_USERS", "10"))
+SOAK_INTERVAL = float(os.environ.get("BENCH_SOAK_INTERVAL", "1.0"))  # seconds between one user's messages
+WORKERS_VARIANT = os.environ.get("BENCH_WORKERS_VARIANT", "1") != "0"
+
+
+# --- memory ---------------------------------------------------------------------------------------
+
+def _children_by_parent() -> Dict[int, List[int]]:
+    children: Dict[int, List[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    return children
+
+
+def tree_rss_mb(pid: int) -> float:
+    """RSS of a process and all its descendants (PostgreSQL's backends, Sanic's workers)."""
+    children, total, todo = _children_by_parent(), 0, [pid]
+    while todo:
+        current = todo.pop()
+        todo += children.get(current, [])
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return total / 1024
+
+
+def memory_of(services: Sequence[Service]) -> Dict[str, float]:
+    return {service.name: tree_rss_mb(service.pid()) for service in services if service.pid()}
+
+
+# --- paced load (the soak) ------------------------------------------------------------------------
+
+async def _paced_patient(session: aiohttp.ClientSession, url: str, result: LoadResult, deadline: float,
+                         interval: float) -> None:
+    while time.monotonic() < deadline:
+        sender = f"soak-{uuid.uuid4().hex[:10]}"
+        for message in CONVERSATION:
+            started = time.monotonic()
+            if started >= deadline:
+                return
+            try:
+                async with session.post(url, json={"sender": sender, "message": message}) as response:
+                    await response.read()
+                    ok = response.status == 200
+            except (aiohttp.ClientError, asyncio.TimeoutError):
+                ok = False
+            if ok:
+                result.latencies.append(time.monotonic() - started)
+            else:
+                result.errors += 1
+            await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
+
+
+async def run_paced_load(base_url: str, users: int, seconds: float, interval: float, label: str) -> LoadResult:
+    result = LoadResult(label)
+    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30),
+                                     connector=aiohttp.TCPConnector(limit=users)) as session:
+        started = time.monotonic()
+        await asyncio.gather(*(_paced_patient(session, f"{base_url}/webhooks/rest/webhook", result,
+                                              started + seconds, interval) for _ in range(users)))
+        result.seconds = time.monotonic() - started
+    return result
+
+
+def burst(url: str, label: str) -> LoadResult:
+    return asyncio.run(run_load(url, USERS, BURST_SECONDS, label, messages=CONVERSATION))
+
+
+# --- the three set-ups ----------------------------------------------------------------------------
+
+def single_sqlite_server(work: Path) -> Tuple[LoadResult, Dict[str, float], Dict[str, float]]:
+    assistant = Assistant(work / "single")
+    assistant.start(timeout=300)
+    try:
+        before = {"rasa (SQLite)": tree_rss_mb(assistant.rasa.popen.pid)}
+        result = burst(assistant.url, f"1 Rasa server, SQLite: {USERS} users, {BURST_SECONDS:.0f} s")
+        after = {"rasa (SQLite)": tree_rss_mb(assistant.rasa.popen.pid)}
+    finally:
+        assistant.stop()
+    return result, before, after
+
+
+def production_topology(work: Path) -> Tuple[List[LoadResult], Dict[str, float], Dict[str, float], float]:
+    root = work / "prod"
+    root.mkdir(parents=True)
+    root.chmod(0o755)
+    topology = Topology(root, Ports.free(), with_widget=False)
+    started = time.monotonic()
+    topology.up()
+    ready_seconds = time.monotonic() - started
+    results = []
+    try:
+        results.append(burst(topology.url, f"2 Rasa servers behind nginx, PostgreSQL + Redis: {USERS} users, "
+                                           f"{BURST_SECONDS:.0f} s"))
+        before = memory_of(topology.services())
+        results.append(asyncio.run(run_paced_load(
+            topology.url, SOAK_USERS, SOAK_SECONDS, SOAK_INTERVAL,
+            f"soak, same topology: {SOAK_USERS} users x 1 message per {SOAK_INTERVAL:g} s, {SOAK_SECONDS:.0f} s")))
+        after = memory_of(topology.services())
+        if WORKERS_VARIANT:
+            results.append(_with_sanic_workers(topology, 2))
+    finally:
+        topology.down()
+    return results, before, after, ready_seconds
+
+
+def _with_sanic_workers(topology: Topology, workers: int) -> LoadResult:
+    rasa_servers = [topology.rasa_server(i) for i in range(len(topology.ports.rasa))]
+    for server in rasa_servers:
+        server.stop()
+    topology.sanic_workers = workers
+    rasa_servers = [topology.rasa_server(i) for i in range(len(topology.ports.rasa))]
+    for server in rasa_servers:
+        server.start()
+    for server in rasa_servers:
+        server.wait_ready(400)
+    return burst(topology.url, f"2 Rasa servers x SANIC_WORKERS={workers}, same topology: {USERS} users, "
+                               f"{BURST_SECONDS:.0f} s")
+
+
+# --- report ---------------------------------------------------------------------------------------
+
+def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tuple[Dict[str, float], Dict[str, float]],
+                 soak_memory: Tuple[Dict[str, float], Dict[str, float]], ready_seconds: float) -> None:
+    ratio = prod[0].throughput / single.throughput if single.throughput else float("nan")
+    lines = [
+        "# Benchmark: production topology", "",
+        f"Machine: {os.cpu_count()} cores, shared with other work while it ran (figures are a lower bound). "
+        f"Command: `make bench-prod`. Loopback REST; each simulated patient repeats a {len(CONVERSATION)}-message "
+        "conversation (greeting, three questions, booking).", "",
+        f"Production topology start to ready (PostgreSQL, Redis, 2 action servers, 2 Rasa servers, nginx): "
+        f"{ready_seconds:.0f} s.", "",
+        "## Latency and throughput", "",
+        "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|",
+        single.row(), *(result.row() for result in prod), "",
+        f"Throughput ratio, 2 Rasa servers (PostgreSQL, Redis, nginx) / 1 Rasa server (SQLite): {ratio:.2f}x", "",
+        "## Memory (RSS, MB, process and its children)", "",
+        "| process | start | end | growth |", "|---|---|---|---|",
+    ]
+    for label, (before, after) in (("1 server, before/after the 60 s load", single_memory),
+                                   ("production, soak start/end", soak_memory)):
+        lines.append(f"| **{label}** | | | |")
+        for name, start in before.items():
+            end = after.get(name, float("nan"))
+            lines.append(f"| {name} | {start:.0f} | {end:.0f} | {(end - start) / start * 100:+.1f} % |")
+    REPORT.parent.mkdir(exist_ok=True)
+    REPORT.write_text("\n".join(lines) + "\n")
+
+
+def main() -> None:
+    work = Path(tempfile.mkdtemp(prefix="leaky-gut-bench-prod-"))
+    work.chmod(0o755)
+    try:
+        print(f"Single Rasa server with SQLite: {USERS} users for {BURST_SECONDS:.0f} s ...", flush=True)
+        single, single_before, single_after = single_sqlite_server(work)
+        print(single.row(), flush=True)
+        print(f"Production topology: {USERS} users for {BURST_SECONDS:.0f} s, soak {SOAK_SECONDS:.0f} s ...",
+              flush=True)
+        prod, before, after, ready = production_topology(work)
+        for result in prod:
+            print(result.row(), flush=True)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    write_report(single, prod, (single_before, single_after), (before, after), ready)
+    print(REPORT.read_text())
+
+
+if __name__ == "__main__":
+    main()

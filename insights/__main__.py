@@ -1,0 +1,42 @@
+"""`python -m insights [--out reports/insights.html]`: writes the staff report from the configured tracker store."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+from typing import List, Optional
+
+DEFAULT_OUT = Path("reports/insights.html")
+
+
+def main(argv: Optional[List[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m insights", description=__doc__)
+    parser.add_argument("--endpoints", type=Path, help="endpoints.yml naming the tracker store (default: the project's)")
+    parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
+    logging.captureWarnings(True)
+
+    from insights.collect import collect
+    from insights.render import render_report
+    from privacy.store import open_tracker_store
+
+    try:
+        store = open_tracker_store(args.endpoints)
+        try:
+            insights = collect(store)
+        finally:
+            store.engine.dispose()
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(render_report(insights), encoding="utf-8")
+    except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback
+        print(f"report: failed: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    print(f"report: {insights.conversations} conversations, written to {args.out}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

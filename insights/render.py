@@ -1,0 +1,178 @@
+"""Writes the staff report as one self-contained HTML file: inline SVG charts (matplotlib), no scripts,
+no external styles or fonts, so it opens in a browser without network access."""
+
+from __future__ import annotations
+
+import html
+import io
+from datetime import datetime, timezone
+from typing import Dict, List, Sequence
+
+import matplotlib
+
+matplotlib.use("Agg")  # no display on servers and in cron
+import matplotlib.pyplot as plt  # noqa: E402
+
+from insights.collect import Insights  # noqa: E402
+
+plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "figure.dpi": 96})
+TOP_TOPICS_IN_CHART = 8
+
+
+def render_report(insights: Insights, generated_at: datetime | None = None) -> str:
+    generated_at = generated_at or datetime.now(timezone.utc)
+    sections = [
+        _section("Fragen pro Thema und Woche", _topics_chart(insights), _topics_table(insights)),
+        _section("Kanäle", _channels_chart(insights), _counter_table(insights.channels, "Kanal")),
+        _section("Nicht verstanden und außerhalb des Themas", _rates_chart(insights), _rates_table(insights)),
+        _section("Häufigste unbeantwortete Nachrichten (maskiert)", "", _unanswered_table(insights)),
+        _section("Antworten mit Notfallhinweis pro Woche", _red_flag_chart(insights), ""),
+        _section("Terminangebot", _booking_chart(insights), _booking_table(insights)),
+    ]
+    return _PAGE.format(
+        generated=html.escape(generated_at.strftime("%Y-%m-%d %H:%M UTC")),
+        conversations=insights.conversations,
+        user_messages=insights.user_messages,
+        average=f"{insights.average_conversation_length:.1f}".replace(".", ","),
+        sections="\n".join(sections),
+    )
+
+
+def _section(title: str, chart: str, table: str) -> str:
+    return f"<section><h2>{html.escape(title)}</h2>{chart}{table}</section>"
+
+
+def _svg(figure: "plt.Figure") -> str:
+    buffer = io.StringIO()
+    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    plt.close(figure)
+    svg = buffer.getvalue()
+    return f'<div class="chart">{svg[svg.index("<svg"):]}</div>'  # drop the XML prolog and DOCTYPE
+
+
+def _topics_chart(insights: Insights) -> str:
+    weeks = list(insights.weeks)
+    if not weeks:
+        return "<p>Noch keine Gespräche gespeichert.</p>"
+    topics = [topic for topic, _ in insights.topics.most_common(TOP_TOPICS_IN_CHART)]
+    figure, axes = plt.subplots(figsize=(8, 3.5))
+    bottom = [0] * len(weeks)
+    for topic in topics:
+        values = [insights.weeks[week].topics.get(topic, 0) for week in weeks]
+        axes.bar(weeks, values, bottom=bottom, label=topic)
+        bottom = [low + value for low, value in zip(bottom, values)]
+    axes.set_ylabel("Nachrichten")
+    axes.legend(fontsize=8, bbox_to_anchor=(1.01, 1), loc="upper left")
+    return _svg(figure)
+
+
+def _channels_chart(insights: Insights) -> str:
+    if not insights.channels:
+        return ""
+    figure, axes = plt.subplots(figsize=(5, 2.5))
+    names, counts = zip(*insights.channels.most_common())
+    axes.barh(names, counts)
+    axes.set_xlabel("Nachrichten")
+    return _svg(figure)
+
+
+def _rates_chart(insights: Insights) -> str:
+    weeks = list(insights.weeks)
+    if not weeks:
+        return ""
+    figure, axes = plt.subplots(figsize=(8, 3))
+    axes.plot(weeks, [100 * insights.weeks[w].fallback_rate for w in weeks], marker="o", label="nicht verstanden")
+    axes.plot(weeks, [100 * insights.weeks[w].out_of_scope_rate for w in weeks], marker="s",
+              label="außerhalb des Themas")
+    axes.set_ylabel("% der Nachrichten")
+    axes.set_ylim(bottom=0)
+    axes.legend(fontsize=8)
+    return _svg(figure)
+
+
+def _red_flag_chart(insights: Insights) -> str:
+    weeks = list(insights.weeks)
+    if not weeks:
+        return ""
+    figure, axes = plt.subplots(figsize=(8, 2.5))
+    axes.bar(weeks, [insights.weeks[w].red_flag_answers for w in weeks], color="#b22222")
+    axes.set_ylabel("Antworten")
+    return _svg(figure) + _table(["Woche", "Notfallhinweise"],
+                                 [[w, insights.weeks[w].red_flag_answers] for w in weeks])
+
+
+def _booking_chart(insights: Insights) -> str:
+    figure, axes = plt.subplots(figsize=(6, 2.2))
+    labels = ["Gespräche", "Angebot erhalten", "Angebot angenommen", "Buchungsinfo erhalten"]
+    values = [insights.conversations, insights.offered_booking, insights.accepted_offer, insights.requested_booking]
+    axes.barh(labels[::-1], values[::-1], color="#2f6f8f")
+    axes.set_xlabel("Gespräche")
+    return _svg(figure)
+
+
+def _topics_table(insights: Insights) -> str:
+    weeks = list(insights.weeks)
+    rows = [[topic, *[insights.weeks[w].topics.get(topic, 0) for w in weeks], total]
+            for topic, total in insights.topics.most_common()]
+    return _table(["Thema", *weeks, "gesamt"], rows)
+
+
+def _counter_table(counter: Dict[str, int], label: str) -> str:
+    total = sum(counter.values()) or 1
+    return _table([label, "Nachrichten", "Anteil"],
+                  [[name, count, f"{100 * count / total:.0f} %"] for name, count in counter.most_common()])
+
+
+def _rates_table(insights: Insights) -> str:
+    return _table(
+        ["Woche", "Nachrichten", "nicht verstanden", "außerhalb des Themas"],
+        [[w, f.user_messages, f"{f.fallbacks} ({100 * f.fallback_rate:.0f} %)",
+          f"{f.out_of_scope} ({100 * f.out_of_scope_rate:.0f} %)"] for w, f in insights.weeks.items()],
+    )
+
+
+def _unanswered_table(insights: Insights) -> str:
+    if not insights.unanswered:
+        return "<p>Keine.</p>"
+    return _table(["Nachricht", "Anzahl"], [[text, count] for text, count in insights.unanswered])
+
+
+def _booking_table(insights: Insights) -> str:
+    offered = insights.offered_booking or 1
+    return _table(["", "Gespräche"], [
+        ["mit Terminangebot (utter_offer_booking)", insights.offered_booking],
+        ["Angebot angenommen (affirm direkt nach dem Angebot)",
+         f"{insights.accepted_offer} ({100 * insights.accepted_offer / offered:.0f} % der Angebote)"],
+        ["Buchungsinfo erhalten (action_send_to_booking: Angebot angenommen oder direkt nach Termin gefragt)",
+         insights.requested_booking],
+    ])
+
+
+def _table(header: Sequence[str], rows: List[Sequence[object]]) -> str:
+    head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+_PAGE = """<!DOCTYPE html>
+<html lang="de">
+<head>
+<meta charset="utf-8">
+<title>Chat-Assistent: Auswertung für das Praxisteam</title>
+<style>
+body {{ font-family: system-ui, sans-serif; margin: 2em auto; max-width: 60em; padding: 0 1em; color: #222; }}
+table {{ border-collapse: collapse; margin: 0.5em 0 1.5em; }}
+th, td {{ border: 1px solid #ccc; padding: 0.25em 0.6em; text-align: left; vertical-align: top; }}
+.chart svg {{ max-width: 100%; height: auto; }}
+.summary {{ font-size: 1.1em; }}
+</style>
+</head>
+<body>
+<h1>Chat-Assistent: Auswertung für das Praxisteam</h1>
+<p>Erstellt {generated}. Nur Summen und maskierte Texte, keine Gesprächskennungen.</p>
+<p class="summary">{conversations} Gespräche, {user_messages} Nachrichten von Patientinnen und Patienten,
+durchschnittlich {average} Nachrichten pro Gespräch.</p>
+{sections}
+</body>
+</html>
+"""

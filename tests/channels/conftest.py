@@ -1,0 +1,18 @@
+import pytest
+
+from tests.channels.platform_standin import PlatformStandIn
+
+
+@pytest.fixture(scope="module")
+def platforms():
+    stand_in = PlatformStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
+@pytest.fixture
+def api_base(platforms, monkeypatch) -> str:
+    """Points the connectors' send APIs at the stand-in."""
+    monkeypatch.setenv("GRAPH_API_BASE", platforms.url)
+    monkeypatch.setenv("TELEGRAM_API_BASE", platforms.url)
+    return platforms.url

@@ -1,0 +1,135 @@
+"""The staff report on conversations held with the real assistant over REST, checked against counts
+made directly with SQL on the tracker store's events table."""
+
+import re
+import sqlite3
+import subprocess
+import sys
+import uuid
+from pathlib import Path
+
+import pytest
+
+from insights.collect import collect, iso_week
+from insights.render import render_report
+from privacy.store import open_tracker_store
+from tests.conftest import PROJECT_ROOT
+from tests.e2e.servers import Assistant
+
+pytestmark = pytest.mark.e2e
+
+CONVERSATIONS = {
+    "offer-accepted": ["Was ist Leaky Gut?", "ja"],
+    "offer-declined": ["Wie wird Leaky Gut festgestellt?", "nein danke", "Ist das heilbar?"],
+    "direct-booking": ["Ich möchte einen Termin vereinbaren"],
+    "red-flag": ["Ich habe seit gestern Blut im Stuhl"],
+    "off-topic": ["Wie wird das Wetter morgen in Berlin?", "xqzv blorp 0171 2345678 wibble"],
+    "buttons": ["/greet", "/what_is_leaky_gut", "/affirm"],
+}
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, model_path: Path):
+    running = Assistant(tmp_path_factory.mktemp("insights")).start()
+    senders = {}
+    for name, messages in CONVERSATIONS.items():
+        senders[name] = f"insights-{name}-{uuid.uuid4().hex[:6]}"
+        for message in messages:
+            running.say(senders[name], message)
+    running.senders = senders
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def insights(assistant):
+    store = open_tracker_store(assistant.workdir / "endpoints.yml")
+    try:
+        yield collect(store)
+    finally:
+        store.engine.dispose()
+
+
+def sql(assistant, query: str) -> list:
+    with sqlite3.connect(assistant.tracker_db) as db:
+        return db.execute(query).fetchall()
+
+
+def sql_value(assistant, query: str) -> int:
+    return sql(assistant, query)[0][0]
+
+
+def test_totals_match_the_events_table(assistant, insights) -> None:
+    assert insights.conversations == len(CONVERSATIONS)
+    assert insights.conversations == sql_value(
+        assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user'")
+    assert insights.user_messages == sql_value(assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user'")
+    assert insights.user_messages == sum(len(messages) for messages in CONVERSATIONS.values())
+    assert insights.average_conversation_length == pytest.approx(12 / 6)
+
+
+def test_topics_per_week_match_the_events_table(assistant, insights) -> None:
+    rows = sql(assistant, "SELECT timestamp, intent_name FROM events WHERE type_name = 'user'")
+    expected = {}
+    for timestamp, intent in rows:
+        week = expected.setdefault(iso_week(timestamp), {})
+        week[intent] = week.get(intent, 0) + 1
+    assert {week: dict(figures.topics) for week, figures in insights.weeks.items()} == expected
+    assert insights.topics["what_is_leaky_gut"] >= 2 and insights.topics["book_appointment"] >= 1
+
+
+def test_channel_shares_match_the_events_table(assistant, insights) -> None:
+    rows = sql(assistant, "SELECT json_extract(data, '$.input_channel'), COUNT(*) FROM events "
+                          "WHERE type_name = 'user' GROUP BY 1")
+    assert dict(insights.channels) == dict(rows) == {"rest": 12}
+
+
+def test_fallback_out_of_scope_and_red_flags_match_the_events_table(assistant, insights) -> None:
+    weeks = insights.weeks.values()
+    assert sum(w.out_of_scope for w in weeks) == sql_value(
+        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'out_of_scope'")
+    assert sum(w.fallbacks for w in weeks) == sql_value(
+        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'nlu_fallback'")
+    assert sum(w.out_of_scope + w.fallbacks for w in weeks) >= 2, "both off-topic messages count as unanswered"
+    assert sum(w.red_flag_answers for w in weeks) == sql_value(
+        assistant, "SELECT COUNT(*) FROM events WHERE action_name = 'utter_red_flag'") == 1
+    unanswered = dict(insights.unanswered)
+    assert "xqzv blorp [Telefonnummer entfernt] wibble" in unanswered
+    assert all("2345678" not in text for text in unanswered)
+
+
+def test_booking_funnel_matches_the_events_table(assistant, insights) -> None:
+    offered = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE action_name = 'utter_offer_booking'")
+    requested = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events "
+                                     "WHERE action_name = 'action_send_to_booking'")
+    accepted = sql_value(assistant, """
+        SELECT COUNT(DISTINCT sender_id) FROM (
+            SELECT sender_id, type_name, intent_name,
+                   LAG(action_name) OVER (PARTITION BY sender_id ORDER BY id) AS previous_action
+            FROM events WHERE type_name = 'user' OR (type_name = 'action' AND action_name != 'action_listen'))
+        WHERE type_name = 'user' AND intent_name = 'affirm' AND previous_action = 'utter_offer_booking'""")
+    assert (insights.offered_booking, insights.accepted_offer, insights.requested_booking) == (offered, accepted, requested)
+    assert (offered, accepted, requested) == (3, 2, 3)
+
+
+def test_html_is_self_contained_and_holds_no_sender_ids(assistant, insights) -> None:
+    page = render_report(insights)
+    assert page.count("<svg") >= 5
+    resources = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import|url\(\s*["']?(?:https?:)?//""",
+                           page, re.IGNORECASE)
+    assert resources == []
+    assert "<script" not in page.lower()
+    assert all(sender not in page for sender in assistant.senders.values())
+    assert "insights-" not in page and "2345678" not in page
+
+
+def test_make_report_writes_the_file(assistant, tmp_path: Path) -> None:
+    out = tmp_path / "insights.html"
+    result = subprocess.run(
+        [sys.executable, "-m", "insights", "--endpoints", str(assistant.workdir / "endpoints.yml"), "--out", str(out)],
+        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip() == f"report: 6 conversations, written to {out}"
+    assert "6 Gespräche, 12 Nachrichten" in out.read_text(encoding="utf-8")

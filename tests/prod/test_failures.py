@@ -1,0 +1,128 @@
+"""Failures of one part of the topology: a Rasa server restarts, the action servers, Redis or PostgreSQL stop."""
+
+from __future__ import annotations
+
+import time
+import pytest
+import requests
+
+from actions.practice_config import load_practice_config
+from deploy.local import Service, Topology
+from tests.prod.conftest import say, stored_events
+
+pytestmark = pytest.mark.e2e
+
+STORE_OUTAGE_SECONDS = 3
+
+
+def _post(topology: Topology, sender: str, message: str, server: int) -> requests.Response:
+    return requests.post(f"{topology.rasa_url(server)}/webhooks/rest/webhook",
+                         json={"sender": sender, "message": message}, timeout=30)
+
+
+def _log_since(service: Service, offset: int) -> str:
+    return service.log_file.read_text(errors="replace")[offset:]
+
+
+def _log_size(service: Service) -> int:
+    return len(service.log_file.read_text(errors="replace"))
+
+
+def test_conversations_go_on_where_they_were_after_a_rasa_server_restarts(topology) -> None:
+    practice = load_practice_config()
+    senders = [f"prod-restart-{n}-{time.monotonic_ns()}" for n in range(3)]
+    for sender in senders:
+        assert "Termin" in say(topology.rasa_url(0), sender, "Ist ein Leaky Gut reversibel?")[-1]["text"]
+
+    first = topology.rasa_server(0)
+    first.stop()
+    # Meanwhile nginx sends every REST request to the server that is still up.
+    for n in range(4):
+        assert say(topology.url, f"{senders[0]}-meanwhile-{n}", "Was ist Leaky Gut?")[0]["text"].startswith("Leaky Gut")
+    first.start()
+    first.wait_ready(300)
+
+    for sender in senders:  # the offer made before the restart is still open, on the restarted server
+        [booking] = say(topology.rasa_url(0), sender, "ja gerne")
+        assert practice.booking_url in booking["text"], [(e["type_name"], e["action_name"], e["intent_name"]) for e in stored_events(topology, sender)]
+
+
+def test_patients_get_the_apology_while_the_action_servers_are_down(topology, sender) -> None:
+    practice = load_practice_config()
+    action_servers = [topology.action_server(i) for i in range(len(topology.ports.actions))]
+    for service in action_servers:
+        service.stop()
+    try:
+        [apology] = say(topology.url, sender, "Ich hätte gern einen Termin")
+        assert "technisches Problem" in apology["text"] and practice.phone in apology["text"]
+    finally:
+        for service in action_servers:
+            service.start()
+        for service in action_servers:
+            service.wait_ready(120)
+    # nginx retries a failed action server after its fail_timeout (2 s): normal answers within seconds.
+    deadline = time.monotonic() + 30
+    while practice.booking_url not in (booking := say(topology.url, sender, "Ich hätte gern einen Termin"))[0]["text"]:
+        assert time.monotonic() < deadline, booking
+        time.sleep(0.5)
+
+
+def _refused_with_reason_while_down(topology: Topology, store: Service, sender: str, log_line: str) -> None:
+    rasa_servers = [topology.rasa_server(i) for i in range(len(topology.ports.rasa))]
+    offsets = [_log_size(server) for server in rasa_servers]
+    store.stop()
+    try:
+        for server in range(len(rasa_servers)):
+            started = time.monotonic()
+            response = _post(topology, sender, "Was ist Leaky Gut?", server)
+            assert time.monotonic() - started < 10, "a store outage must not make requests hang"
+            assert response.status_code == 503
+            assert "temporarily unavailable" in response.json()["reason"]
+            assert response.headers.get("Retry-After")
+        time.sleep(STORE_OUTAGE_SECONDS)  # a while: the servers must neither exit nor loop
+        assert all(server.running for server in rasa_servers)
+    finally:
+        topology.start_and_wait(store, 60)
+    for server, offset in zip(rasa_servers, offsets):
+        log = _log_since(server, offset)
+        assert log_line in log
+        assert "Was ist Leaky Gut" not in log  # no message texts in the logs
+        assert "Traceback" not in log
+
+
+def _recovers_without_restart(topology: Topology, sender: str, events_before: int) -> None:
+    practice = load_practice_config()
+    # The booking offer was made before the outage, by the other server: its context is intact.
+    [booking] = _post(topology, sender, "ja gerne", 0).json()
+    assert practice.booking_url in booking["text"]
+    response = _post(topology, sender, "Was ist Leaky Gut?", 1)  # each server has its own connections
+    assert response.status_code == 200, response.text
+    assert len(stored_events(topology, sender)) > events_before
+
+
+@pytest.mark.parametrize("store_name, log_line", [
+    ("redis", "The lock store is unavailable"),
+    ("postgres", "The tracker store is unavailable"),
+])
+def test_store_outage_gets_a_clear_503_and_recovers_without_restarting_rasa(topology, sender, store_name,
+                                                                            log_line) -> None:
+    say(topology.rasa_url(0), sender, "Hallo")
+    say(topology.rasa_url(1), sender, "Ist ein Leaky Gut reversibel?")
+    before = stored_events(topology, sender)
+    store: Service = getattr(topology, store_name)()
+    rasa_pids = [topology.rasa_server(i).pid() for i in range(len(topology.ports.rasa))]
+
+    _refused_with_reason_while_down(topology, store, sender, log_line)
+
+    assert stored_events(topology, sender)[:len(before)] == before  # nothing written before is lost
+    _recovers_without_restart(topology, sender, len(before))
+    assert [topology.rasa_server(i).pid() for i in range(len(topology.ports.rasa))] == rasa_pids
+
+
+def test_deleted_conversation_is_gone_from_postgresql(topology, sender) -> None:
+    say(topology.rasa_url(0), sender, "Was ist Leaky Gut?")
+    assert stored_events(topology, sender)
+    say(topology.rasa_url(1), sender, "Bitte löschen Sie meine Daten")
+    replies = say(topology.rasa_url(0), sender, "Ja")
+    assert replies, "the deletion is confirmed to the patient"
+    assert stored_events(topology, sender) == []

@@ -1,0 +1,99 @@
+"""Two Rasa servers share every conversation through PostgreSQL (tracker) and Redis (lock)."""
+
+from __future__ import annotations
+
+import json
+import uuid
+from concurrent.futures import ThreadPoolExecutor
+from typing import List
+
+import pytest
+import requests
+
+from actions.practice_config import load_practice_config
+from deploy.local import Topology
+from tests.prod.conftest import say, stored_events
+
+pytestmark = pytest.mark.e2e
+
+# Six turns whose answers depend on what came before (follow-up cause, accepted booking offer),
+# so a server that missed the other server's events would answer differently.
+CONVERSATION = (
+    "Hallo",
+    "Woher kommt ein Leaky Gut?",
+    "Kann Stress den Darm durchlässig machen?",
+    "und Antibiotika?",
+    "Ist ein Leaky Gut reversibel?",
+    "ja gerne",
+)
+SENDERS = 20
+
+
+def _talk_alternately(topology: Topology, sender: str, first_server: int) -> List[List[dict]]:
+    servers = [topology.rasa_url(i) for i in range(len(topology.ports.rasa))]
+    return [say(servers[(first_server + turn) % len(servers)], sender, message)
+            for turn, message in enumerate(CONVERSATION)]
+
+
+def _user_texts(events: List[dict]) -> List[str]:
+    return [json.loads(event["data"])["text"] for event in events if event["type_name"] == "user"]
+
+
+def _slot_values(events: List[dict], slot: str) -> List[str]:
+    values = [json.loads(event["data"]) for event in events if event["type_name"] == "slot"]
+    return [value["value"] for value in values if value["name"] == slot]
+
+
+def test_concurrent_conversations_alternating_between_servers_keep_full_history(topology) -> None:
+    practice = load_practice_config()
+    senders = [f"prod-shared-{uuid.uuid4().hex[:10]}" for _ in range(SENDERS)]
+    with ThreadPoolExecutor(max_workers=SENDERS) as pool:
+        replies = list(pool.map(lambda i: _talk_alternately(topology, senders[i], i % 2), range(SENDERS)))
+
+    for sender, turns in zip(senders, replies):
+        assert "beide Richtungen" in turns[2][0]["text"]
+        assert "Antibiotika" in turns[3][0]["text"]  # the follow-up needs the previous turn's context
+        assert practice.booking_url in turns[5][0]["text"]  # "ja" needs the offer made by the other server
+        events = stored_events(topology, sender)
+        assert _user_texts(events) == list(CONVERSATION), "user messages lost, duplicated or out of order"
+        assert _slot_values(events, "trigger") == ["stress", "medication"]
+        timestamps = [event["timestamp"] for event in events]
+        assert timestamps == sorted(timestamps)
+        actions = [event["action_name"] for event in events if event["type_name"] == "action"]
+        assert actions.count("action_session_start") == 1
+        assert actions.count("action_listen") == len(CONVERSATION) + 1  # session start, then after each turn
+
+
+def test_simultaneous_messages_of_one_conversation_on_both_servers_are_all_stored_once(topology, sender) -> None:
+    messages = [f"Was ist Leaky Gut? ({n})" for n in range(8)]
+    servers = [topology.rasa_url(n % 2) for n in range(len(messages))]
+    with ThreadPoolExecutor(max_workers=len(messages)) as pool:
+        list(pool.map(lambda pair: say(pair[0], sender, pair[1]), zip(servers, messages)))
+
+    events = stored_events(topology, sender)
+    assert sorted(_user_texts(events)) == sorted(messages)
+    ids = [event["id"] for event in events]
+    assert len(ids) == len(set(ids))
+    # The Redis lock serialises the turns: each user message is answered, up to action_listen, before
+    # the next one is stored (without it, one server's save would skip the other's events).
+    turns = _split_into_turns(events)
+    assert len(turns) == len(messages)
+    for turn in turns:
+        assert turn[-1]["action_name"] == "action_listen"
+        assert any(event["type_name"] == "bot" for event in turn)
+
+
+def _split_into_turns(events: List[dict]) -> List[List[dict]]:
+    turns: List[List[dict]] = []
+    for event in events:
+        if event["type_name"] == "user":
+            turns.append([])
+        if turns:
+            turns[-1].append(event)
+    return turns
+
+
+def test_nginx_answers_rest_and_routes_socketio(topology, sender) -> None:
+    assert "automatische" in say(topology.url, sender, "Hallo")[0]["text"]
+    handshake = requests.get(f"{topology.url}/socket.io/?EIO=4&transport=polling", timeout=10)
+    assert handshake.status_code == 200 and '"sid"' in handshake.text
