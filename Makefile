@@ -25,6 +25,8 @@ help:
 	@echo "make train  - train the model when data or config changed"
 	@echo "make shell  - try dialogues in the terminal (rasa shell, with the action server)"
 	@echo "make bench  - benchmark accuracy, latency, throughput, memory (writes reports/benchmark.md)"
+	@echo "make prod-up / prod-down - production topology here: PostgreSQL, Redis, 2+2 servers, nginx :8000"
+	@echo "make bench-prod - load and soak of that topology (writes reports/benchmark-prod.md)"
 	@echo "make purge  - delete conversations older than privacy.retention_days (for cron; one summary line)"
 	@echo "make export SENDER=id [OUT=file] - one conversation as readable JSON (DSGVO Art. 15)"
 	@echo "make erase SENDER=id - delete one conversation (DSGVO Art. 17)"
@@ -76,7 +78,7 @@ prod-deps:
 	@scripts/prod/install-deps.sh || echo "NOTICE: without PostgreSQL, Redis and nginx, make prod-up and tests/prod cannot run."
 
 prod-up: install train
-	$(PY) -m deploy.local up
+	$(PY) -m deploy.local up $(PROD_ARGS)
 
 prod-down:
 	$(PY) -m deploy.local down

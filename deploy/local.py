@@ -122,6 +122,7 @@ class Service:
     env: Dict[str, str] = field(default_factory=dict)
     user: Optional[str] = None  # run as this user (PostgreSQL refuses to run as root)
     stop_signal: int = signal.SIGTERM
+    prepare: Optional[Callable[[], object]] = None  # writes the generated config, just before starting
 
     @property
     def pid_file(self) -> Path:
@@ -145,6 +146,8 @@ class Service:
     def start(self) -> None:
         if self.running:
             return
+        if self.prepare:
+            self.prepare()
         self.pid_file.parent.mkdir(parents=True, exist_ok=True)
         self.log_file.parent.mkdir(parents=True, exist_ok=True)
         args = (["runuser", "-u", self.user, "--"] if self.user else []) + self.args
@@ -270,8 +273,8 @@ class Topology:
                        stop_signal=signal.SIGINT)
 
     def redis(self) -> Service:
-        return Service("redis", [redis_bin(), str(self._write_redis_config())], self.root,
-                       lambda: self._redis_ping())
+        return Service("redis", [redis_bin(), str(self._redis_config)], self.root, self._redis_ping,
+                       prepare=self._write_redis_config)
 
     def action_server(self, index: int) -> Service:
         port = self.ports.actions[index]
@@ -295,9 +298,10 @@ class Topology:
 
     def nginx(self) -> Service:
         prefix = self.root / "nginx"
-        args = [nginx_bin(), "-p", str(prefix), "-c", str(self._write_nginx_config()),
+        args = [nginx_bin(), "-p", str(prefix), "-c", str(self._nginx_config),
                 "-e", str(prefix / "logs" / "error.log"), "-g", "daemon off;"]
-        return Service("nginx", args, self.root, lambda: _http_ok(f"{self.url}/webhooks/rest/"))
+        return Service("nginx", args, self.root, lambda: _http_ok(f"{self.url}/webhooks/rest/"),
+                       prepare=self._write_nginx_config)
 
     def services(self) -> List[Service]:
         """Every service, in start order."""
@@ -396,10 +400,14 @@ class Topology:
 
     # --- Redis ----------------------------------------------------------------------------------
 
+    @property
+    def _redis_config(self) -> Path:
+        return self.root / "redis" / "redis.conf"
+
     def _write_redis_config(self) -> Path:
-        directory = self.root / "redis"
+        directory = self._redis_config.parent
         directory.mkdir(parents=True, exist_ok=True)
-        config = directory / "redis.conf"
+        config = self._redis_config
         # Locks live for seconds: no persistence. Only loopback, with a password.
         config.write_text("\n".join([
             f"port {self.ports.redis}", "bind 127.0.0.1", "protected-mode yes", "daemonize no",
@@ -421,11 +429,15 @@ class Topology:
 
     # --- nginx ----------------------------------------------------------------------------------
 
+    @property
+    def _nginx_config(self) -> Path:
+        return self.root / "nginx" / "conf" / "nginx.conf"
+
     def _write_nginx_config(self) -> Path:
         prefix = self.root / "nginx"
         for sub in ("conf", "logs", "tmp"):
             (prefix / sub).mkdir(parents=True, exist_ok=True)
-        config = prefix / "conf" / "nginx.conf"
+        config = self._nginx_config
         config.write_text(render_nginx_config(NginxLayout.local(self.ports, prefix, self.widget() is not None)))
         return config
 
@@ -546,11 +558,13 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "compose-nginx-conf"])
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT / "var" / "prod")
     parser.add_argument("--timeout", type=float, default=RASA_START_TIMEOUT)
+    parser.add_argument("--nginx-port", type=int, default=Ports().nginx, help="the public port (default 8000)")
     arguments = parser.parse_args(argv)
     if arguments.command == "compose-nginx-conf":
         COMPOSE_NGINX_CONF.write_text(render_nginx_config(NginxLayout.compose()))
         return 0
-    topology = Topology(arguments.root, sanic_workers=int(os.environ.get("SANIC_WORKERS", "1")))
+    topology = Topology(arguments.root, Ports(nginx=arguments.nginx_port),
+                        sanic_workers=int(os.environ.get("SANIC_WORKERS", "1")))
     try:
         if arguments.command == "up":
             print("Starting PostgreSQL, Redis, 2 action servers, 2 Rasa servers, widget, nginx "

@@ -29,7 +29,9 @@ def topology(model_path: Path) -> Iterator[Topology]:
         yield running
     finally:
         running.down()
+        still_running = [service.name for service in running.services() if service.running]
         shutil.rmtree(root, ignore_errors=True)
+        assert not still_running, f"prod-down left {still_running} running"
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 from typing import List
@@ -97,3 +98,11 @@ def test_nginx_answers_rest_and_routes_socketio(topology, sender) -> None:
     assert "automatische" in say(topology.url, sender, "Hallo")[0]["text"]
     handshake = requests.get(f"{topology.url}/socket.io/?EIO=4&transport=polling", timeout=10)
     assert handshake.status_code == 200 and '"sid"' in handshake.text
+
+
+def test_up_again_keeps_the_running_services(topology) -> None:
+    pids = {service.name: service.pid() for service in topology.services()}
+    started = time.monotonic()
+    topology.up()
+    assert time.monotonic() - started < 30
+    assert {service.name: service.pid() for service in topology.services()} == pids

@@ -289,3 +289,17 @@ def test_rasa_down_shows_unreachable_then_reconnects_to_the_same_session(chat, a
     expect(bot_messages(chat).filter(has_text="In vielen Fällen ja")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
     assert session_id(chat) == before
     assert stored_user_messages(assistant, before) >= 7  # everything before the restart plus this one
+
+
+def test_deleting_the_conversation_also_clears_the_history_in_the_tab(chat, assistant: Assistant) -> None:
+    sender = session_id(chat)
+    send(chat, "Bitte löschen Sie meine Daten")
+    confirm = chat.get_by_role("button", name="Ja, löschen")
+    expect(confirm).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+    confirm.click()
+    expect(bot_messages(chat)).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+    expect(bot_messages(chat).first).to_contain_text("gelöscht")
+    assert user_messages(chat).count() == 0
+    stored = chat.evaluate(f"JSON.parse(sessionStorage.getItem('{STORAGE_KEY}')).history")
+    assert [entry["from"] for entry in stored] == ["bot"]
+    assert stored_user_messages(assistant, sender) == 0

@@ -257,6 +257,12 @@
     scrollToEnd();
   }
 
+  function eraseHistory() {
+    state.history = [];
+    saveState();
+    ui.log.replaceChildren();
+  }
+
   function scrollToEnd() {
     ui.log.scrollTop = ui.log.scrollHeight;
   }
@@ -294,6 +300,7 @@
 
   function onBotMessage(data) {
     if (!data || typeof data !== "object") return;
+    if (data.erase_history === true) eraseHistory();  // the conversation was deleted on the server
     const entry = { from: "bot", text: typeof data.text === "string" ? data.text : "" };
     const buttons = Array.isArray(data.quick_replies) ? data.quick_replies : data.buttons;
     if (Array.isArray(buttons)) {
