@@ -1,8 +1,8 @@
 """Notices e-mail addresses and phone numbers that a patient volunteers in a message.
 
 Sets the entity `contact_data` (true or false) on every typed message, so the slot of the same name
-always describes the latest message: responses in domain.yml have a variation for `contact_data: true`
-that tells the patient they need not share it. The tracker store masks the data before storing it.
+always describes the latest message: then addons/contact_data_hint.py tells the patient, before the
+answer, that they need not share it. The tracker store masks the data before storing it.
 """
 
 from __future__ import annotations

@@ -99,6 +99,16 @@ def test_the_patient_is_told_contact_data_is_not_needed(conversation) -> None:
     assert CONTACT_HINT not in texts(replies[1]), "only after messages with contact data"
 
 
+def test_the_hint_comes_once_before_any_answer_but_never_with_the_red_flag_advice(servers) -> None:
+    assistant, _ = servers
+    sender = f"hint-{uuid.uuid4().hex[:8]}"
+    replies = assistant.say(sender, f"Was bedeutet Leaky Gut genau? Meine Mail ist {EMAIL}")
+    assert replies[0]["text"].startswith(CONTACT_HINT) and "Durchlässigkeit" in replies[0]["text"]
+    assert texts(replies).count(CONTACT_HINT) == 1
+    red_flag = assistant.say(sender, f"Ich habe Blut im Stuhl, rufen Sie mich an: {PHONE}")
+    assert CONTACT_HINT not in texts(red_flag) and "112" in texts(red_flag)
+
+
 def test_the_assistant_shows_the_privacy_notice_of_the_practice_config(servers) -> None:
     assistant, _ = servers
     sender = f"notice-{uuid.uuid4().hex[:8]}"
