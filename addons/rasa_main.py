@@ -10,7 +10,7 @@ import sys
 # by scanning sys.modules, which takes seconds once TensorFlow's thousands of modules are loaded.
 import skops.io  # noqa: F401  (isort: skip)
 
-from addons import log_privacy, resilient_action, validator
+from addons import graph_runner, log_privacy, resilient_action, validator
 from addons.endpoints_env import set_endpoint_defaults
 from addons import storage_guard
 from actions.practice_config import load_practice_config
@@ -23,6 +23,7 @@ def main() -> None:
     set_endpoint_defaults(os.environ)  # endpoints.yml reads the stores from ${VARS}; unset ones get defaults
     load_practice_config()  # fail at start-up, not at the first message, if the config is broken
     resilient_action.install()
+    graph_runner.install()  # the model's graph without dask's scheduler overhead
     validator.install()
     storage_guard.install()  # a database or Redis outage gets a 503 with a reason, not amnesia
     log_privacy.install()  # message texts never reach the logs (structlog fields are redacted)

@@ -11,9 +11,11 @@ the answers stays readable).
 from __future__ import annotations
 
 import copy
+import itertools
 import logging
+from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Text
+from typing import Any, Dict, Iterable, Iterator, List, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -26,6 +28,7 @@ from privacy.masking import find_emails, find_phone_numbers, mask_contact_data
 logger = logging.getLogger(__name__)
 
 ERASED_SLOT = "conversation_erased"
+MAX_REMEMBERED_COUNTS = 10_000
 
 
 class PrivacySQLTrackerStore(SQLTrackerStore):
@@ -33,6 +36,8 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         if dialect == "sqlite":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(dialect=dialect, db=db, **kwargs)
+        # sender id -> (id of the tracker last retrieved, its number of stored events); see _additional_events
+        self._stored_counts: "OrderedDict[Text, Tuple[int, int]]" = OrderedDict()
         if dialect == "sqlite":
             self._use_pooled_sqlite_engine()
         else:  # recover from a database restart without restarting Rasa
@@ -68,10 +73,28 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             session.commit()
         return int(removed)
 
+    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+        tracker = await super()._retrieve(sender_id, fetch_events_from_all_sessions)
+        self._stored_counts.pop(sender_id, None)
+        if tracker is not None and not fetch_events_from_all_sessions:
+            self._stored_counts[sender_id] = (id(tracker), len(tracker.events))
+            if len(self._stored_counts) > MAX_REMEMBERED_COUNTS:
+                self._stored_counts.popitem(last=False)
+        return tracker
+
     def _additional_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
         echoed = _contact_data_in_user_messages(tracker.events)
-        for event in super()._additional_events(session, tracker):
+        for event in self._unsaved_events(session, tracker):
             yield MaskedEvent(event, echoed)
+
+    def _unsaved_events(self, session: Any, tracker: DialogueStateTracker) -> Iterator:
+        # Rasa counts the stored events with a query on every save. The tracker being saved is almost
+        # always the one just retrieved (the lock store keeps other writers of this sender out), and
+        # then the count is known. Any other tracker object falls back to Rasa's query.
+        remembered = self._stored_counts.pop(tracker.sender_id, None)
+        if remembered is None or remembered[0] != id(tracker):
+            return super()._additional_events(session, tracker)
+        return itertools.islice(tracker.events, remembered[1], len(tracker.events))
 
 
 class MaskedEvent:

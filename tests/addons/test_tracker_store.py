@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SlotSet, UserUttered
 from rasa.shared.core.trackers import DialogueStateTracker
@@ -59,3 +60,37 @@ async def test_contact_data_is_masked_before_it_is_stored(tmp_path: Path) -> Non
     assert user.parse_data["text"] == user.text
     assert bot.text == "Wir rufen [Telefonnummer entfernt] an. Die Praxis: +49 30 1234567 (Demo-Nummer)"
     assert tracker.events[0].text == text, "the live tracker keeps the text for this turn's answer"
+
+
+def _no_counting_query(*args, **kwargs):
+    raise AssertionError("the count of the retrieved tracker is known; no query needed")
+
+
+def stored_types(tracker_store: PrivacySQLTrackerStore, sender: str) -> list:
+    with tracker_store.session_scope() as session:
+        rows = session.query(tracker_store.SQLEvent.type_name).filter(tracker_store.SQLEvent.sender_id == sender)
+        return [type_name for (type_name,) in rows.order_by(tracker_store.SQLEvent.id)]
+
+
+async def test_each_turn_stores_exactly_its_new_events(tmp_path: Path, monkeypatch) -> None:
+    tracker_store = store(tmp_path)
+    await tracker_store.save(conversation("dora"))  # a new tracker: Rasa's counting query
+    for turn in range(3):
+        tracker = await tracker_store.retrieve("dora")  # the retrieved tracker: count remembered
+        tracker.update(UserUttered(f"Frage {turn}", {"name": "diagnosis", "confidence": 0.9}))
+        tracker.update(ActionExecuted("utter_diagnosis"))
+        with monkeypatch.context() as patched:
+            patched.setattr(SQLTrackerStore, "_additional_events", _no_counting_query)
+            await tracker_store.save(tracker)
+        await tracker_store.save(tracker)  # saved twice: counted in the database, nothing new
+    assert stored_types(tracker_store, "dora") == ["user", "action"] * 4
+
+
+async def test_a_tracker_other_than_the_retrieved_one_is_counted_in_the_database(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    await tracker_store.save(conversation("emil"))
+    await tracker_store.retrieve("emil")
+    other = await PrivacySQLTrackerStore(domain=DOMAIN, db=str(tmp_path / "nested" / "tracker.db")).retrieve("emil")
+    other.update(ActionExecuted("action_listen"))
+    await tracker_store.save(other)
+    assert stored_types(tracker_store, "emil") == ["user", "action", "action"]
