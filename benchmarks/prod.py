@@ -167,6 +167,25 @@ def _with_sanic_workers(topology: Topology, workers: int) -> LoadResult:
 
 # --- report ---------------------------------------------------------------------------------------
 
+ANALYSIS = [
+    "- One Rasa process spends about 45 ms of CPU per message (`make bench`), so it serves about 20 messages/s "
+    "on one core. With 50 users sending without pause, every set-up here is past saturation: the "
+    "latencies of the 50-user rows are queueing time, the soak row shows the latency at a normal load.",
+    "- Two Rasa servers cannot double the throughput on 2 cores: the second server gets the second core, "
+    "which the single server already shared with its action server and the load generator, and the "
+    "topology adds work per message (nginx, a Redis lock round trip, PostgreSQL reads and writes instead "
+    "of a local SQLite file, PostgreSQL itself). The gain is the share of the second core left over. "
+    "More Sanic workers per server add processes, not cores.",
+    "- The throughput scales with cores as long as the number of Rasa processes (servers x SANIC_WORKERS) "
+    "follows the cores: on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and "
+    "the action servers give roughly 6 x 20 = 120 messages/s (an estimate from these figures, not "
+    "measured), with about 0.75 GB of memory per Rasa process.",
+    "- PostgreSQL's RSS is summed over its processes and includes the shared buffer cache (128 MB by "
+    "default), which fills as the events table grows: it should level off at that size plus the "
+    "backends' own memory (a cache, not a leak; not verified beyond the soak's length). The Rasa, "
+    "action, Redis and nginx processes show whether anything leaks.",
+]
+
 def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tuple[Dict[str, float], Dict[str, float]],
                  soak_memory: Tuple[Dict[str, float], Dict[str, float]], ready_seconds: float) -> None:
     ratio = prod[0].throughput / single.throughput if single.throughput else float("nan")
@@ -190,6 +209,7 @@ def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tupl
         for name, start in before.items():
             end = after.get(name, float("nan"))
             lines.append(f"| {name} | {start:.0f} | {end:.0f} | {(end - start) / start * 100:+.1f} % |")
+    lines += ["", "## Reading the figures", "", *ANALYSIS]
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
 

@@ -71,7 +71,15 @@ def _pid_alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True
-    return True
+    return not _is_zombie(pid)
+
+
+def _is_zombie(pid: int) -> bool:
+    # An exited process whose parent has not collected it yet (e.g. an orphan of `make prod-up`).
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def postgres_bin() -> Path:
@@ -159,16 +167,24 @@ class Service:
         self.pid_file.write_text(str(process.pid))
 
     def stop(self, timeout: float = 30) -> None:
+        pid = self.send_stop()
+        if pid is not None:
+            self.wait_stopped(pid, timeout)
+
+    def send_stop(self) -> Optional[int]:
         pid = self.pid()
         if pid is not None:
             _signal_group(pid, self.stop_signal)
-            deadline = time.monotonic() + timeout
-            while _pid_alive(pid) and time.monotonic() < deadline:
-                _reap(pid)
-                time.sleep(0.1)
-            if _pid_alive(pid):
-                _signal_group(pid, signal.SIGKILL)
-                _reap(pid)
+        return pid
+
+    def wait_stopped(self, pid: int, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        while _pid_alive(pid) and time.monotonic() < deadline:
+            _reap(pid)
+            time.sleep(0.1)
+        if _pid_alive(pid):
+            _signal_group(pid, signal.SIGKILL)
+            _reap(pid)
         self.pid_file.unlink(missing_ok=True)
 
     def wait_ready(self, timeout: float) -> None:
@@ -333,8 +349,16 @@ class Topology:
         return self
 
     def down(self) -> None:
-        for service in reversed(self.services()):
-            service.stop(timeout=60 if service.name == "postgres" else 30)
+        """Stops nginx first, then the servers (together), then the stores."""
+        services = {service.name: service for service in self.services()}
+        stores = [services.pop("postgres"), services.pop("redis")]
+        front = [services.pop("nginx")]
+        for tier in (front, list(services.values()), stores):
+            signalled = [(service, service.send_stop()) for service in tier]
+            for service, pid in signalled:
+                if pid is not None:
+                    service.wait_stopped(pid, timeout=60 if service.name == "postgres" else 30)
+                service.pid_file.unlink(missing_ok=True)
 
     @staticmethod
     def start_and_wait(service: Service, timeout: float) -> None:

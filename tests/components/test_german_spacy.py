@@ -58,7 +58,9 @@ def test_training_records_the_pipeline_in_the_model(tmp_path: Path, pipeline: st
     config["pipeline"][0]["model"] = model_name
     config_path = tmp_path / "config.yml"
     config_path.write_text(yaml.safe_dump(config))
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1"}
+    # A cache of its own: a component restored from the project's training cache would not log.
+    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1",
+           "RASA_CACHE_DIRECTORY": str(tmp_path / "cache")}
     result = subprocess.run(
         [sys.executable, "-m", "addons.rasa_main", "train", "nlu", "--config", str(config_path), "--nlu", "data/nlu",
          "--out", str(tmp_path), "--fixed-model-name", "nlu"],

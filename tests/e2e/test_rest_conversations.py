@@ -121,5 +121,6 @@ def test_delete_data_asks_then_really_erases(assistant, sender) -> None:
 def test_delete_data_cancelled_keeps_the_conversation(assistant, sender) -> None:
     assistant.say(sender, "Was ist Leaky Gut?")
     assistant.say(sender, "Chat löschen")
-    assert texts(assistant.say(sender, "nein")) == ["In Ordnung, es wurde nichts gelöscht."]
+    assert texts(assistant.say(sender, "nein")) == [
+        "In Ordnung, es wurde nichts gelöscht.", load_practice_config().privacy_notice]
     assert stored_events(assistant, sender) > 0

@@ -44,7 +44,9 @@ def test_conversations_go_on_where_they_were_after_a_rasa_server_restarts(topolo
 
     for sender in senders:  # the offer made before the restart is still open, on the restarted server
         [booking] = say(topology.rasa_url(0), sender, "ja gerne")
-        assert practice.booking_url in booking["text"], [(e["type_name"], e["action_name"], e["intent_name"]) for e in stored_events(topology, sender)]
+        stored = [(event["type_name"], event["action_name"], event["intent_name"])
+                  for event in stored_events(topology, sender)]
+        assert practice.booking_url in booking["text"], stored
 
 
 def test_patients_get_the_apology_while_the_action_servers_are_down(topology, sender) -> None:
