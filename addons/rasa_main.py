@@ -10,9 +10,9 @@ import sys
 # by scanning sys.modules, which takes seconds once TensorFlow's thousands of modules are loaded.
 import skops.io  # noqa: F401  (isort: skip)
 
-from addons import graph_runner, log_privacy, resilient_action, validator
+from addons import event_lookup, graph_runner, log_privacy, resilient_action, validator
 from addons.endpoints_env import set_endpoint_defaults
-from addons import storage_guard
+from addons import lock_store, storage_guard
 from actions.practice_config import load_practice_config
 from channels import enabling as channel_enabling
 
@@ -24,8 +24,10 @@ def main() -> None:
     load_practice_config()  # fail at start-up, not at the first message, if the config is broken
     resilient_action.install()
     graph_runner.install()  # the model's graph without dask's scheduler overhead
+    event_lookup.install()  # event classes by type name from a table, not a class-tree walk per event
     validator.install()
     storage_guard.install()  # a database or Redis outage gets a 503 with a reason, not amnesia
+    lock_store.install()  # LOCK_STORE=redis: ticket changes atomic across Rasa processes
     log_privacy.install()  # message texts never reach the logs (structlog fields are redacted)
     channel_enabling.install()  # messenger channels without their env vars are left out, with one log line
     from rasa.__main__ import main as rasa_main

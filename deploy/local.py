@@ -127,7 +127,7 @@ class Service:
     args: List[str]
     root: Path
     is_ready: Callable[[], bool]
-    env: Dict[str, str] = field(default_factory=dict)
+    env: Callable[[], Dict[str, str]] = dict  # evaluated at start (reads the generated passwords)
     user: Optional[str] = None  # run as this user (PostgreSQL refuses to run as root)
     stop_signal: int = signal.SIGTERM
     prepare: Optional[Callable[[], object]] = None  # writes the generated config, just before starting
@@ -162,7 +162,7 @@ class Service:
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(
                 args, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **QUIET_ENV, **self.env}, start_new_session=True,
+                env={**os.environ, **QUIET_ENV, **self.env()}, start_new_session=True,
             )
         self.pid_file.write_text(str(process.pid))
 
@@ -303,7 +303,7 @@ class Topology:
         args = [PYTHON, "-m", "addons.rasa_main", "run", "--model", str(self.model), "--port", str(port),
                 "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
         return Service(f"rasa-{index + 1}", args, self.root, lambda: _http_ok(f"{self.rasa_url(index)}/webhooks/rest/"),
-                       env=self.rasa_env())
+                       env=self.rasa_env)
 
     def widget(self) -> Optional[Service]:
         if not self.with_widget or not (PROJECT_ROOT / "widget" / "server.py").exists():

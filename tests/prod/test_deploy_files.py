@@ -31,8 +31,8 @@ def _env_names(entries: List[Dict[str, str]]) -> Set[str]:
     return {entry["name"] for entry in entries}
 
 
-def _local_topology() -> Topology:
-    return Topology(ROOT / "var" / "prod-static-check", Ports(), with_widget=True)
+def _local_topology(root: Path) -> Topology:
+    return Topology(root, Ports(), with_widget=True)
 
 
 def test_endpoints_yml_reads_the_stores_from_the_documented_variables() -> None:
@@ -41,16 +41,16 @@ def test_endpoints_yml_reads_the_stores_from_the_documented_variables() -> None:
                                      "REDIS_PASSWORD"}
 
 
-def test_compose_has_every_service_of_the_local_topology() -> None:
+def test_compose_has_every_service_of_the_local_topology(tmp_path: Path) -> None:
     services = _compose()["services"]
     local = {"postgres", "redis", "actions-1", "actions-2", "rasa-1", "rasa-2", "widget", "nginx"}
     assert local <= set(services)
-    assert {service.name for service in _local_topology().services()} <= set(services)
+    assert {service.name for service in _local_topology(tmp_path).services()} <= set(services)
 
 
-def test_compose_rasa_servers_use_the_same_entry_point_and_variables_as_the_local_topology() -> None:
+def test_compose_rasa_servers_use_the_same_entry_point_and_variables_as_the_local_topology(tmp_path: Path) -> None:
     services = _compose()["services"]
-    local_env = set(_local_topology().rasa_env())
+    local_env = set(_local_topology(tmp_path).rasa_env())
     for name in ("rasa-1", "rasa-2"):
         command = services[name]["command"]
         assert command[:4] == ["python", "-m", "addons.rasa_main", "run"]
@@ -69,11 +69,11 @@ def test_compose_nginx_config_is_the_rendered_one() -> None:
     assert "hash $remote_addr consistent;" in config and "proxy_set_header Upgrade $http_upgrade;" in config
 
 
-def test_helm_values_use_the_same_entry_points_and_variables() -> None:
+def test_helm_values_use_the_same_entry_points_and_variables(tmp_path: Path) -> None:
     bot = _helm("rasa-bot-values.yaml")
     assert bot["command"] + bot["args"][:1] == ["python", "-m", "addons.rasa_main", "run"]
     assert _endpoint_variables() - DERIVED <= _env_names(bot["extraEnv"])
-    assert set(_local_topology().rasa_env()) <= _env_names(bot["extraEnv"])
+    assert set(_local_topology(tmp_path).rasa_env()) <= _env_names(bot["extraEnv"])
     actions = _helm("rasa-action-server-values.yaml")
     assert actions["command"] + actions["args"][:2] == ["python", "-m", "rasa_sdk", "--actions", "actions"]
 
