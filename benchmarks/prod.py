@@ -168,18 +168,19 @@ def _with_sanic_workers(topology: Topology, workers: int) -> LoadResult:
 # --- report ---------------------------------------------------------------------------------------
 
 ANALYSIS = [
-    "- One Rasa process spends about 45 ms of CPU per message (`make bench`), so it serves about 20 messages/s "
-    "on one core. With 50 users sending without pause, every set-up here is past saturation: the "
-    "latencies of the 50-user rows are queueing time, the soak row shows the latency at a normal load.",
+    "- A Rasa process is CPU-bound (roughly 35-45 ms of CPU per message, `make bench`): one process serves "
+    "about 20-28 messages/s on one core. With 50 users sending without pause, every set-up here is past "
+    "saturation: the latencies of the 50-user rows are queueing time; the soak row shows the latency at a "
+    "normal load.",
     "- Two Rasa servers cannot double the throughput on 2 cores: the second server gets the second core, "
     "which the single server already shared with its action server and the load generator, and the "
-    "topology adds work per message (nginx, a Redis lock round trip, PostgreSQL reads and writes instead "
+    "topology adds work per message (nginx, Redis lock transactions, PostgreSQL reads and writes instead "
     "of a local SQLite file, PostgreSQL itself). The gain is the share of the second core left over. "
-    "More Sanic workers per server add processes, not cores.",
-    "- The throughput scales with cores as long as the number of Rasa processes (servers x SANIC_WORKERS) "
-    "follows the cores: on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and "
-    "the action servers give roughly 6 x 20 = 120 messages/s (an estimate from these figures, not "
-    "measured), with about 0.75 GB of memory per Rasa process.",
+    "SANIC_WORKERS=2 per server means 4 Rasa processes on 2 cores: more processes, not more cores, so no gain.",
+    "- The throughput follows the cores given to Rasa processes (servers x SANIC_WORKERS, one per core): "
+    "on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and the action servers "
+    "should give roughly 6 x 20-25 = 120-150 messages/s (an estimate from these figures, not measured), "
+    "with about 0.75 GB of memory per Rasa process.",
     "- PostgreSQL's RSS is summed over its processes and includes the shared buffer cache (128 MB by "
     "default), which fills as the events table grows: it should level off at that size plus the "
     "backends' own memory (a cache, not a leak; not verified beyond the soak's length). The Rasa, "
