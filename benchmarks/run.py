@@ -18,8 +18,8 @@ from typing import Dict, List, Tuple
 import yaml
 
 from benchmarks.load import run_load
-from tests.e2e.servers import MODEL, PROJECT_ROOT, Assistant
-from tests.nlu.holdout import Example, accuracy, load_unseen, noisy_holdout
+from tests.e2e.servers import PROJECT_ROOT, Assistant
+from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
 EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in ("holdout", "blind", "sealed")}

@@ -153,6 +153,18 @@ class Assistant:
         return response.json()
 
 
+def wait_for_http(url: str, timeout: float, process: Optional[subprocess.Popen] = None) -> None:
+    """Polls `url` until it answers 200; fails at once if `process` (the server behind it) has exited."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            raise RuntimeError(f"{process.args[0]} exited with {process.returncode}")
+        if _responds(url):
+            return
+        time.sleep(0.2)
+    raise TimeoutError(f"{url} not ready after {timeout}s")
+
+
 def _responds(url: str) -> bool:
     try:
         return requests.get(url, timeout=2).status_code == 200

@@ -5,7 +5,6 @@ contact data is not needed, the privacy notice from config/practice.yml, export 
 import json
 import sqlite3
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -16,7 +15,7 @@ from actions.practice_config import load_practice_config
 from privacy.store import open_tracker_store
 from privacy.subject_rights import UnknownSender, erase_conversation, export_conversation
 from tests.conftest import PROJECT_ROOT
-from tests.e2e.servers import Assistant, Process, free_port
+from tests.e2e.servers import Assistant, Process, free_port, wait_for_http
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +46,7 @@ def servers(tmp_path_factory, model_path: Path):
                                     "--rasa-url", assistant.url], assistant.workdir / "widget.log", {})
         widget.start()
         widget.url = f"http://127.0.0.1:{port}"
-        _wait_for(widget.url + "/")
+        wait_for_http(widget.url + "/", timeout=60)
     yield assistant, widget
     if widget:
         widget.stop()
@@ -131,15 +130,3 @@ async def test_export_and_erase_on_the_servers_store(servers, conversation) -> N
             await export_conversation(store, sender)
     finally:
         store.engine.dispose()
-
-
-def _wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    raise TimeoutError(f"{url} not ready after {timeout}s")

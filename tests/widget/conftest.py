@@ -5,34 +5,18 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from dataclasses import dataclass
 from typing import Iterator
 
 import pytest
-import requests
 
-from tests.e2e.servers import PROJECT_ROOT, QUIET_ENV, free_port
+from tests.e2e.servers import PROJECT_ROOT, QUIET_ENV, free_port, wait_for_http
 
 
 @dataclass(frozen=True)
 class WidgetServer:
     url: str
     rasa_url: str
-
-
-def wait_for_http(url: str, process: subprocess.Popen, timeout: float) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"widget server exited with {process.returncode}")
-        try:
-            if requests.get(url, timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.2)
-    raise TimeoutError(f"widget server not ready at {url} after {timeout}s")
 
 
 @pytest.fixture(scope="session")
@@ -52,7 +36,7 @@ def widget_server(tmp_path_factory, rasa_port: int) -> Iterator[WidgetServer]:
     )
     server = WidgetServer(url=f"http://127.0.0.1:{port}", rasa_url=rasa_url)
     try:
-        wait_for_http(server.url + "/", process, timeout=60)
+        wait_for_http(server.url + "/", timeout=60, process=process)
         yield server
     finally:
         process.terminate()
