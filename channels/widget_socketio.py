@@ -14,6 +14,7 @@ the bot's answers (sent to the session's room) never arrive. The handler is repl
 from __future__ import annotations
 
 import logging
+import os
 import uuid
 from typing import Any, Awaitable, Callable, Dict, List, Optional, Text
 from urllib.parse import urlsplit
@@ -27,6 +28,8 @@ from channels.request_validation import MAX_SENDER_CHARS, InvalidRequest, clean_
 logger = logging.getLogger(__name__)
 
 ORIGINS_KEY = "cors_allowed_origins"
+# Further origins for a deployment (e.g. the public address behind nginx), comma-separated.
+ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
 
 
 class WidgetSocketIOInput(SocketIOInput):
@@ -35,7 +38,9 @@ class WidgetSocketIOInput(SocketIOInput):
     @classmethod
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         channel = super().from_credentials(credentials)
-        channel.allowed_origins = parse_origins((credentials or {}).get(ORIGINS_KEY))
+        listed = (credentials or {}).get(ORIGINS_KEY)
+        extra = [origin.strip() for origin in os.environ.get(ORIGINS_ENV, "").split(",") if origin.strip()]
+        channel.allowed_origins = parse_origins([*(listed if isinstance(listed, list) else []), *extra])
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:

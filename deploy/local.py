@@ -265,6 +265,8 @@ class Topology:
             "REDIS_DB": "1",
             "REDIS_PASSWORD": self._secret("redis_password"),
             "SANIC_WORKERS": str(self.sanic_workers),
+            # the widget's page is served through nginx: its origin may open socket.io connections
+            "WIDGET_ALLOWED_ORIGINS": f"http://localhost:{self.ports.nginx},{self.url}",
         }
 
     def db_connection_url(self) -> str:

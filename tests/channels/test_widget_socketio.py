@@ -30,6 +30,15 @@ async def test_blueprint_hands_the_origins_to_engineio():
     assert channel.sio.eio.cors_allowed_origins == ["https://praxis.example"]
 
 
+def test_a_deployment_adds_its_public_origin_by_environment(monkeypatch):
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://bot.example-praxis.de, http://localhost:8000")
+    channel = WidgetSocketIOInput.from_credentials({"cors_allowed_origins": ["https://praxis.example"]})
+    assert channel.allowed_origins == ["https://praxis.example", "https://bot.example-praxis.de", "http://localhost:8000"]
+    monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "*")
+    with pytest.raises(ValueError, match="cors_allowed_origins"):
+        WidgetSocketIOInput.from_credentials({"cors_allowed_origins": ["https://praxis.example"]})
+
+
 @pytest.mark.parametrize("origins", [None, [], "*", ["*"], ["praxis.example"], ["https://praxis.example/chat"],
                                      ["ftp://praxis.example"], [42]])
 def test_wildcards_and_non_origins_are_refused(origins):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
@@ -106,3 +107,39 @@ def test_up_again_keeps_the_running_services(topology) -> None:
     topology.up()
     assert time.monotonic() - started < 30
     assert {service.name: service.pid() for service in topology.services()} == pids
+
+
+def _socketio_client(topology, origin: str):
+    import socketio
+
+    client = socketio.Client(reconnection=False)
+    # long-polling: every request must reach the server that holds the socket.io session (sticky routing)
+    client.connect(topology.url, headers={"Origin": origin}, transports=["polling"], wait_timeout=30)
+    return client
+
+
+def test_widget_conversation_over_socketio_through_nginx(topology) -> None:
+    answers: List[dict] = []
+    confirmed = threading.Event()
+    client = _socketio_client(topology, f"http://localhost:{topology.ports.nginx}")
+    client.on("session_confirm", lambda *_: confirmed.set())
+    client.on("bot_uttered", lambda data: answers.append(data))
+    session = uuid.uuid4().hex
+    try:
+        client.emit("session_request", {"session_id": session})
+        assert confirmed.wait(30)
+        client.emit("user_uttered", {"message": "Sieht man Leaky Gut bei einer Darmspiegelung?", "session_id": session})
+        deadline = time.monotonic() + 60
+        while not any("Darmspiegelung" in answer.get("text", "") for answer in answers) and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        client.disconnect()
+    assert any("Darmspiegelung" in answer.get("text", "") for answer in answers)
+    assert any(event["type_name"] == "user" for event in stored_events(topology, session))
+
+
+def test_socketio_from_a_foreign_origin_is_refused_through_nginx(topology) -> None:
+    import socketio
+
+    with pytest.raises(socketio.exceptions.ConnectionError):
+        _socketio_client(topology, "https://elsewhere.example")
