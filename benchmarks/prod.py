@@ -56,23 +56,28 @@ def _children_by_parent() -> Dict[int, List[int]]:
     return children
 
 
-def tree_rss_mb(pid: int) -> float:
-    """RSS of a process and all its descendants (PostgreSQL's backends, Sanic's workers)."""
-    children, total, todo = _children_by_parent(), 0, [pid]
+def tree_memory_mb(pid: int) -> Tuple[float, float]:
+    """RSS and private memory (USS) of a process and all its descendants (PostgreSQL's backends,
+    Sanic's workers). RSS counts shared pages, e.g. PostgreSQL's shared buffers, once per process that
+    touched them; private memory counts only what each process alone holds, which is where a leak shows."""
+    children, rss_kb, private_kb, todo = _children_by_parent(), 0, 0, [pid]
     while todo:
         current = todo.pop()
         todo += children.get(current, [])
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
+            for line in Path(f"/proc/{current}/smaps_rollup").read_text().splitlines():
+                name, _, value = line.partition(":")
+                if name == "Rss":
+                    rss_kb += int(value.split()[0])
+                elif name in ("Private_Clean", "Private_Dirty"):
+                    private_kb += int(value.split()[0])
         except OSError:
             continue
-    return total / 1024
+    return rss_kb / 1024, private_kb / 1024
 
 
-def memory_of(services: Sequence[Service]) -> Dict[str, float]:
-    return {service.name: tree_rss_mb(service.pid()) for service in services if service.pid()}
+def memory_of(services: Sequence[Service]) -> Dict[str, Tuple[float, float]]:
+    return {service.name: tree_memory_mb(service.pid()) for service in services if service.pid()}
 
 
 # --- paced load (the soak) ------------------------------------------------------------------------
@@ -115,19 +120,22 @@ def burst(url: str, label: str) -> LoadResult:
 
 # --- the three set-ups ----------------------------------------------------------------------------
 
-def single_sqlite_server(work: Path) -> Tuple[LoadResult, Dict[str, float], Dict[str, float]]:
+Memory = Dict[str, Tuple[float, float]]
+
+
+def single_sqlite_server(work: Path) -> Tuple[LoadResult, Memory, Memory]:
     assistant = Assistant(work / "single")
     assistant.start(timeout=300)
     try:
-        before = {"rasa (SQLite)": tree_rss_mb(assistant.rasa.popen.pid)}
+        before = {"rasa (SQLite)": tree_memory_mb(assistant.rasa.popen.pid)}
         result = burst(assistant.url, f"1 Rasa server, SQLite: {USERS} users, {BURST_SECONDS:.0f} s")
-        after = {"rasa (SQLite)": tree_rss_mb(assistant.rasa.popen.pid)}
+        after = {"rasa (SQLite)": tree_memory_mb(assistant.rasa.popen.pid)}
     finally:
         assistant.stop()
     return result, before, after
 
 
-def production_topology(work: Path) -> Tuple[List[LoadResult], Dict[str, float], Dict[str, float], float]:
+def production_topology(work: Path) -> Tuple[List[LoadResult], Memory, Memory, float]:
     root = work / "prod"
     root.mkdir(parents=True)
     root.chmod(0o755)
@@ -181,14 +189,18 @@ ANALYSIS = [
     "on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and the action servers "
     "should give roughly 6 x 20-25 = 120-150 messages/s (an estimate from these figures, not measured), "
     "with about 0.75 GB of memory per Rasa process.",
-    "- PostgreSQL's RSS is summed over its processes and includes the shared buffer cache (128 MB by "
-    "default), which fills as the events table grows: it should level off at that size plus the "
-    "backends' own memory (a cache, not a leak; not verified beyond the soak's length). The Rasa, "
-    "action, Redis and nginx processes show whether anything leaks.",
+    "- PostgreSQL's RSS is summed over its processes, and each backend's RSS includes the pages of the "
+    "shared buffer cache (128 MB by default) it has touched; the cache fills as the events table grows. "
+    "Private memory counts only what each process holds alone: that is where a leak would show, and "
+    "the soak's 10 % target is read on it.",
 ]
 
-def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tuple[Dict[str, float], Dict[str, float]],
-                 soak_memory: Tuple[Dict[str, float], Dict[str, float]], ready_seconds: float) -> None:
+def _growth(start: float, end: float) -> str:
+    return f"{(end - start) / start * 100:+.1f} %" if start else "n/a"
+
+
+def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tuple[Dict[str, Tuple[float, float]], ...],
+                 soak_memory: Tuple[Dict[str, Tuple[float, float]], ...], ready_seconds: float) -> None:
     ratio = prod[0].throughput / single.throughput if single.throughput else float("nan")
     lines = [
         "# Benchmark: production topology", "",
@@ -201,15 +213,17 @@ def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tupl
         "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|",
         single.row(), *(result.row() for result in prod), "",
         f"Throughput ratio, 2 Rasa servers (PostgreSQL, Redis, nginx) / 1 Rasa server (SQLite): {ratio:.2f}x", "",
-        "## Memory (RSS, MB, process and its children)", "",
-        "| process | start | end | growth |", "|---|---|---|---|",
+        "## Memory (MB, process and its children): RSS and private memory", "",
+        "| process | RSS start | RSS end | RSS growth | private start | private end | private growth |",
+        "|---|---|---|---|---|---|---|",
     ]
     for label, (before, after) in (("1 server, before/after the 60 s load", single_memory),
                                    ("production, soak start/end", soak_memory)):
-        lines.append(f"| **{label}** | | | |")
-        for name, start in before.items():
-            end = after.get(name, float("nan"))
-            lines.append(f"| {name} | {start:.0f} | {end:.0f} | {(end - start) / start * 100:+.1f} % |")
+        lines.append(f"| **{label}** | | | | | | |")
+        for name, (rss_start, private_start) in before.items():
+            rss_end, private_end = after.get(name, (float("nan"), float("nan")))
+            lines.append(f"| {name} | {rss_start:.0f} | {rss_end:.0f} | {_growth(rss_start, rss_end)} | "
+                         f"{private_start:.0f} | {private_end:.0f} | {_growth(private_start, private_end)} |")
     lines += ["", "## Reading the figures", "", *ANALYSIS]
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
