@@ -184,7 +184,7 @@ ANALYSIS = [
     "which the single server already shared with its action server and the load generator, and the "
     "topology adds work per message (nginx, Redis lock transactions, PostgreSQL reads and writes instead "
     "of a local SQLite file, PostgreSQL itself). The gain is the share of the second core left over. "
-    "SANIC_WORKERS=2 per server means 4 Rasa processes on 2 cores: more processes, not more cores, so no gain.",
+    "SANIC_WORKERS=2 per server means 4 Rasa processes on 2 cores: more processes, not more cores, so little or no gain.",
     "- The throughput follows the cores given to Rasa processes (servers x SANIC_WORKERS, one per core): "
     "on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and the action servers "
     "should give roughly 6 x 20-25 = 120-150 messages/s (an estimate from these figures, not measured), "
