@@ -23,6 +23,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
+from addons.storage_guard import failed_store_name
 from channels.request_validation import MAX_SENDER_CHARS, InvalidRequest, clean_message
 
 logger = logging.getLogger(__name__)
@@ -30,6 +31,7 @@ logger = logging.getLogger(__name__)
 ORIGINS_KEY = "cors_allowed_origins"
 # Further origins for a deployment (e.g. the public address behind nginx), comma-separated.
 ORIGINS_ENV = "WIDGET_ALLOWED_ORIGINS"
+STORE_UNAVAILABLE = "store_unavailable"
 
 
 class WidgetSocketIOInput(SocketIOInput):
@@ -44,12 +46,31 @@ class WidgetSocketIOInput(SocketIOInput):
         return channel
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
-        blueprint = super().blueprint(on_new_message)
+        blueprint = super().blueprint(self._tell_widget_when_a_store_fails(on_new_message))
         assert self.sio is not None  # set by super().blueprint
         self.sio.eio.cors_allowed_origins = list(self.allowed_origins)
         self._drop_invalid_messages()
         self._join_session_rooms()
         return blueprint
+
+    def _tell_widget_when_a_store_fails(
+        self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> Callable[[UserMessage], Awaitable[Any]]:
+        """While the tracker or lock store is down (a 503 on REST, see addons/storage_guard.py), the widget
+        gets `store_unavailable` and shows its own text, instead of waiting in silence."""
+
+        async def handle(message: UserMessage) -> Any:
+            try:
+                return await on_new_message(message)
+            except Exception as error:
+                store = failed_store_name(error)
+                if store is None or self.sio is None:
+                    raise
+                logger.error("The %s is unavailable, widget message not processed.", store)
+                await self.sio.emit(self.bot_message_evt, {STORE_UNAVAILABLE: True}, room=message.sender_id)
+                return None
+
+        return handle
 
     def _join_session_rooms(self) -> None:
         sio = self.sio

@@ -28,7 +28,7 @@ SOCKET_IO_CLIENT = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "
 WIDGET_TEXT_KEYS = (
     "title", "subtitle", "open_button", "close_button", "consent_heading", "consent_button", "input_label",
     "input_placeholder", "send_button", "typing", "connecting", "unreachable", "user_label", "bot_label",
-    "log_label", "new_window_hint",
+    "log_label", "new_window_hint", "store_unavailable",
 )
 
 

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import threading
 import time
+import uuid
+from typing import List
+
 import pytest
 import requests
 
@@ -81,6 +85,7 @@ def _refused_with_reason_while_down(topology: Topology, store: Service, sender: 
             assert response.status_code == 503
             assert "temporarily unavailable" in response.json()["reason"]
             assert response.headers.get("Retry-After")
+        _widget_is_told_the_store_is_unavailable(topology)
         time.sleep(STORE_OUTAGE_SECONDS)  # a while: the servers must neither exit nor loop
         assert all(server.running for server in rasa_servers)
     finally:
@@ -90,6 +95,29 @@ def _refused_with_reason_while_down(topology: Topology, store: Service, sender: 
         assert log_line in log
         assert "Was ist Leaky Gut" not in log  # no message texts in the logs
         assert "Traceback" not in log
+
+
+def _widget_is_told_the_store_is_unavailable(topology: Topology) -> None:
+    import socketio
+
+    events: List[dict] = []
+    confirmed = threading.Event()
+    client = socketio.Client(reconnection=False)
+    client.on("session_confirm", lambda *_: confirmed.set())
+    client.on("bot_uttered", lambda data: events.append(data))
+    client.connect(topology.url, headers={"Origin": f"http://localhost:{topology.ports.nginx}"},
+                   transports=["polling"], wait_timeout=30)
+    try:
+        session = uuid.uuid4().hex
+        client.emit("session_request", {"session_id": session})
+        assert confirmed.wait(30)
+        client.emit("user_uttered", {"message": "Was ist Leaky Gut?", "session_id": session})
+        deadline = time.monotonic() + 20
+        while not events and time.monotonic() < deadline:
+            time.sleep(0.2)
+    finally:
+        client.disconnect()
+    assert events == [{"store_unavailable": True}]
 
 
 def _recovers_without_restart(topology: Topology, sender: str, events_before: int) -> None:

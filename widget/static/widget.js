@@ -301,6 +301,11 @@
   function onBotMessage(data) {
     if (!data || typeof data !== "object") return;
     if (data.erase_history === true) eraseHistory();  // the conversation was deleted on the server
+    if (data.store_unavailable === true) {  // the server could not process the message just now
+      setTyping(false);
+      ui.status.textContent = texts.store_unavailable;
+      return;
+    }
     const entry = { from: "bot", text: typeof data.text === "string" ? data.text : "" };
     const buttons = Array.isArray(data.quick_replies) ? data.quick_replies : data.buttons;
     if (Array.isArray(buttons)) {
