@@ -10,7 +10,7 @@ import os
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Dict, Mapping
+from typing import Any, Dict, Iterable, Mapping
 from urllib.parse import urlparse
 
 import yaml
@@ -52,13 +52,32 @@ def config_path() -> Path:
 @lru_cache(maxsize=None)
 def load_practice_config(path: Path | None = None) -> PracticeConfig:
     path = path or config_path()
+    return parse_practice_config(_read(path), source=str(path))
+
+
+def load_text_section(name: str, keys: Iterable[str], path: Path | None = None) -> Dict[str, str]:
+    """The texts of a further section of the practice config (`widget`, `messengers`); each is required."""
+    path = path or config_path()
+    raw = _read(path)
+    section = raw.get(name) if isinstance(raw, Mapping) else None
+    if not isinstance(section, Mapping):
+        raise PracticeConfigError(f"{path}: section '{name}' is missing.")
+    texts = {}
+    for key in keys:
+        value = section.get(key)
+        if not isinstance(value, str) or not value.strip():
+            raise PracticeConfigError(f"{path}: {name}.{key} is missing or empty.")
+        texts[key] = value.strip()
+    return texts
+
+
+def _read(path: Path) -> Any:
     try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
         raise PracticeConfigError(f"Practice config not found: {path}. Copy config/practice.yml there.") from error
     except yaml.YAMLError as error:
         raise PracticeConfigError(f"Practice config {path} is not valid YAML: {error}") from error
-    return parse_practice_config(raw, source=str(path))
 
 
 def parse_practice_config(raw: Any, source: str = "practice config") -> PracticeConfig:

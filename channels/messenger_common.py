@@ -14,14 +14,13 @@ from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence
 
 import aiohttp
-import yaml
 from rasa.core.channels.channel import OutputChannel, UserMessage
 from rasa.shared.exceptions import RasaException
 from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.practice_config import config_path
+from actions.practice_config import load_text_section
 from channels.request_validation import InvalidRequest, clean_message, json_object
 
 logger = logging.getLogger(__name__)
@@ -210,14 +209,5 @@ class MessengerTexts:
 
 @lru_cache(maxsize=None)
 def messenger_texts() -> MessengerTexts:
-    path = config_path()
-    section = (yaml.safe_load(path.read_text(encoding="utf-8")) or {}).get("messengers")
-    if not isinstance(section, Mapping):
-        raise RasaException(f"{path}: section 'messengers' (texts for Facebook, WhatsApp, Telegram) is missing.")
-    values = {}
-    for key in ("unsupported_message", "message_too_long", "list_button"):
-        value = section.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise RasaException(f"{path}: messengers.{key} is missing or empty.")
-        values[key] = " ".join(value.split())
-    return MessengerTexts(**values)
+    texts = load_text_section("messengers", ("unsupported_message", "message_too_long", "list_button"))
+    return MessengerTexts(**{key: " ".join(value.split()) for key, value in texts.items()})

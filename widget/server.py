@@ -12,15 +12,14 @@ import html
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Awaitable, Callable, Dict, Mapping
+from typing import Awaitable, Callable, Dict
 from urllib.parse import urlsplit
 
-import yaml
 from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.practice_config import PracticeConfig, config_path, load_practice_config
+from actions.practice_config import PracticeConfig, PracticeConfigError, config_path, load_practice_config, load_text_section
 
 WIDGET_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WIDGET_DIR / "static"
@@ -45,17 +44,14 @@ class Asset:
 
 def widget_texts(practice: PracticeConfig, source: Path) -> Dict[str, str]:
     """The `widget:` block of config/practice.yml with {practice_name}/{phone} filled in."""
-    raw = yaml.safe_load(source.read_text(encoding="utf-8")) or {}
-    block = raw.get("widget") if isinstance(raw, Mapping) else None
-    if not isinstance(block, Mapping):
-        raise WidgetSetupError(f"{source}: section 'widget' (the widget's texts) is missing.")
+    try:
+        block = load_text_section("widget", WIDGET_TEXT_KEYS, source)
+    except PracticeConfigError as error:
+        raise WidgetSetupError(str(error)) from error
     texts = {}
-    for key in WIDGET_TEXT_KEYS:
-        value = block.get(key)
-        if not isinstance(value, str) or not value.strip():
-            raise WidgetSetupError(f"{source}: widget.{key} is missing or empty.")
+    for key, value in block.items():
         try:
-            texts[key] = value.strip().format_map(practice.template_values())
+            texts[key] = value.format_map(practice.template_values())
         except (KeyError, ValueError) as error:
             raise WidgetSetupError(f"{source}: widget.{key} has an unknown placeholder: {error}") from error
     texts["privacy_notice"] = practice.privacy_notice
