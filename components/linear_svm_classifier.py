@@ -10,16 +10,19 @@ data (`ensemble=False`): predicting costs one SVM, not one per calibration fold.
 from __future__ import annotations
 
 import logging
-from typing import Any, Dict, Text
+from typing import Any, Dict, List, Text
 
 import numpy as np
+import scipy.sparse
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.shared.nlu.constants import INTENT, TEXT
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
+from rasa.utils.tensorflow.constants import RANKING_LENGTH
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -55,6 +58,38 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
         svm = LinearSVC(C=self.config["C"], class_weight="balanced", random_state=self.config["random_state"])
         return Pipeline([("ngrams", ngrams), ("svm", CalibratedClassifierCV(svm, cv=self.config["calibration_folds"], ensemble=False))])
 
+    def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
+        """The sentence features of each message in a row: n-gram counts first, then vectors (if any).
+
+        The same matrix as Rasa's `_create_X`, without combining the sequence features it then throws
+        away: that took a third of the classifier's time per message.
+        """
+        rows = [_sentence_features(message) for message in messages]
+        return rows[0] if len(rows) == 1 else scipy.sparse.vstack(rows, format="csr")
+
+    def _predict_proba(self, X: scipy.sparse.csr_matrix) -> np.ndarray:
+        """`clf.predict_proba`, running the tf-idf step itself instead of through ColumnTransformer's joblib
+        dispatch, which cost more than the classifier (checked equal in tests/components)."""
+        ngrams, calibrated_svm = self.clf.named_steps["ngrams"], self.clf.named_steps["svm"]
+        (_, tfidf, columns), remainder = ngrams.transformers_[0], ngrams.transformers_[-1]
+        weighted = tfidf.transform(X[:, columns])
+        if remainder[0] == "remainder" and len(remainder[2]) > 0:  # dense word vectors pass unchanged
+            weighted = scipy.sparse.hstack([weighted, X[:, remainder[2]]], format="csr")
+        return calibrated_svm.predict_proba(weighted)
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        if not messages:
+            return messages
+        probabilities = self._predict_proba(self._create_X(messages))
+        for message, row in zip(messages, probabilities):
+            ranking = sorted(
+                ({"name": name, "confidence": confidence} for name, confidence in zip(self.clf.classes_, row)),
+                key=lambda entry: -entry["confidence"],
+            )
+            message.set(INTENT, ranking[0], add_to_output=True)
+            message.set(INTENT_RANKING_KEY, ranking[: self.config[RANKING_LENGTH]] or ranking, add_to_output=True)
+        return messages
+
     def train(self, training_data: TrainingData) -> Resource:
         X, y = self._create_training_matrix(training_data)
         if X.shape[0] == 0:
@@ -87,3 +122,10 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
             except UntrustedTypesFoundException as error:
                 raise ValueError(f"Refusing to load {path}: {error}") from error
         return component
+
+
+def _sentence_features(message: Message) -> scipy.sparse.csr_matrix:
+    sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
+    return scipy.sparse.hstack(
+        [f.features for f in sentence if f.is_sparse()] + [f.features for f in sentence if f.is_dense()], format="csr"
+    )
