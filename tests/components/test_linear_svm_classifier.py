@@ -15,7 +15,7 @@ from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, FEATURE_TYPE_SEQUEN
 from rasa.shared.nlu.training_data.features import Features
 from rasa.shared.nlu.training_data.message import Message
 
-from components.linear_svm_classifier import LinearSVMIntentClassifier
+from components.linear_svm_classifier import LinearScorer, LinearSVMIntentClassifier
 
 
 class NotAnEstimator:
@@ -66,13 +66,20 @@ def _message_with_features(counts: np.ndarray, vectors: np.ndarray) -> Message:
     return message
 
 
-@pytest.mark.parametrize("vector_width", [0, 2])
-def test_prediction_equals_rasas_feature_matrix_through_the_whole_sklearn_pipeline(tmp_path: Path, vector_width: int) -> None:
+@pytest.mark.parametrize("vector_width, intents, scorer", [
+    (0, ["greet", "goodbye", "thank"], LinearScorer),
+    (2, ["greet", "goodbye", "thank"], LinearScorer),
+    (0, ["greet", "greet", "goodbye"], bool),  # two classes: sklearn's own predict_proba
+])
+def test_prediction_equals_rasas_feature_matrix_through_the_whole_sklearn_pipeline(
+    tmp_path: Path, vector_width: int, intents: list, scorer: type
+) -> None:
     component, *_ = _create(tmp_path)
     rng = np.random.default_rng(1)
     counts = np.vstack([rng.poisson(1, (20, 4)), rng.poisson(3, (20, 4)), rng.poisson(6, (20, 4))])
+    counts[0] = 0  # a message with no known n-gram
     vectors = rng.normal(0, 1, (60, vector_width))
-    labels = np.array(["greet"] * 20 + ["goodbye"] * 20 + ["thank"] * 20)
+    labels = np.repeat(intents, 20)
     component.clf = component._new_pipeline(sparse_width=4).fit(np.hstack([counts, vectors]), labels)
     messages = [_message_with_features(counts[i:i + 1], vectors[i:i + 1]) for i in range(0, 60, 3)]
 
@@ -80,9 +87,10 @@ def test_prediction_equals_rasas_feature_matrix_through_the_whole_sklearn_pipeli
     np.testing.assert_allclose(component._create_X(messages).toarray(),
                                LogisticRegressionClassifier._create_X(component, messages).toarray())
     component.process(messages)
+    assert type(component._scorer) is scorer
 
     for message, probabilities in zip(messages, expected):
         ranking = {entry["name"]: entry["confidence"] for entry in message.get(INTENT_RANKING_KEY)}
         assert message.get(INTENT)["name"] == component.clf.classes_[probabilities.argmax()]
         np.testing.assert_allclose([ranking[name] for name in component.clf.classes_], probabilities, rtol=1e-12)
-    assert len({message.get(INTENT)["name"] for message in messages}) == 3
+    assert len({message.get(INTENT)["name"] for message in messages}) == len(set(intents))
