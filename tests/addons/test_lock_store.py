@@ -66,3 +66,21 @@ def test_the_lock_is_kept_while_someone_waits_and_removed_after_the_last(redis_p
     assert lock is not None and not lock.is_locked(theirs)
     second.cleanup("waiting", theirs)
     assert second.get_lock("waiting") is None
+
+
+def test_the_stored_lock_is_rasas_ticket_lock_format_and_expired_tickets_are_dropped(redis_port: int) -> None:
+    store = AtomicRedisLockStore(port=redis_port)
+    expired = store.issue_ticket("expiring", lock_lifetime=0.05)
+    current = store.issue_ticket("expiring", lock_lifetime=60)
+    lock = store.get_lock("expiring")  # Rasa's own TicketLock.from_dict
+    assert [ticket.number for ticket in lock.tickets] == [expired, current] == [0, 1]
+    assert lock.is_locked(current)
+    time.sleep(0.1)
+    assert not store.get_lock("expiring").is_locked(current), "the expired ticket no longer blocks"
+    store.update_lock("expiring")
+    assert [ticket.number for ticket in store.get_lock("expiring").tickets] == [current]
+    assert store.issue_ticket("expiring") == current + 1
+    store.cleanup("expiring", current)
+    store.cleanup("expiring", current + 1)
+    assert store.get_lock("expiring") is None
+    store.cleanup("expiring", 7)  # nothing left: no error
