@@ -25,6 +25,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.endpoints_env import ping_on_checkout
+from addons.state_cache import StateCachingTracker
 from privacy.masking import find_emails, find_phone_numbers, mask_contact_data
 
 logger = logging.getLogger(__name__)
@@ -97,10 +98,13 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         self._stored_counts.pop(sender_id, None)
         if not self.domain or not rows:
             return None
-        tracker = DialogueStateTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+        tracker = StateCachingTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
         if not fetch_events_from_all_sessions:
             self._remember_stored_count(tracker)
         return tracker
+
+    def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
+        return StateCachingTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
 
     def _remember_stored_count(self, tracker: DialogueStateTracker) -> None:
         self._stored_counts[tracker.sender_id] = (id(tracker), len(tracker.events))
