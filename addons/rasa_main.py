@@ -3,14 +3,20 @@
 Use `python -m addons.rasa_main run ...` wherever `rasa run ...` would be used; the Makefile does.
 """
 
+import gc
 import os
 import sys
+
+# The server commands start with the garbage collector paused: loading creates over half a million
+# long-lived objects, and full collections over them cost seconds (addons/gc_freeze.py resumes it).
+if (sys.argv[1:2] == ["run"] and sys.argv[2:3] != ["actions"]) or (sys.argv[1:2] == ["shell"] and sys.argv[2:3] != ["nlu"]):
+    gc.disable()
 
 # Before anything imports TensorFlow: on import, skops looks up the module of every numpy/scipy ufunc
 # by scanning sys.modules, which takes seconds once TensorFlow's thousands of modules are loaded.
 import skops.io  # noqa: F401  (isort: skip)
 
-from addons import event_lookup, graph_runner, log_privacy, resilient_action, validator
+from addons import event_lookup, gc_freeze, graph_runner, log_privacy, resilient_action, validator
 from addons.endpoints_env import set_endpoint_defaults
 from addons import lock_store, storage_guard
 from actions.practice_config import load_practice_config
@@ -30,6 +36,7 @@ def main() -> None:
     lock_store.install()  # LOCK_STORE=redis: ticket changes atomic across Rasa processes
     log_privacy.install()  # message texts never reach the logs (structlog fields are redacted)
     channel_enabling.install()  # messenger channels without their env vars are left out, with one log line
+    gc_freeze.install()  # full garbage collections skip the loaded model's objects (latency spikes)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

@@ -1,5 +1,6 @@
 """Talks to the real Rasa and action servers over REST, as the website and messengers do."""
 
+import re
 import sqlite3
 
 import pytest
@@ -124,3 +125,9 @@ def test_delete_data_cancelled_keeps_the_conversation(assistant, sender) -> None
     assert texts(assistant.say(sender, "nein")) == [
         "In Ordnung, es wurde nichts gelöscht.", load_practice_config().privacy_notice]
     assert stored_events(assistant, sender) > 0
+
+
+def test_the_server_froze_the_loaded_model_for_garbage_collection(assistant, sender) -> None:
+    assistant.say(sender, "Hallo")
+    frozen = re.search(r"(\d+) long-lived objects excluded from garbage collection", assistant.rasa.log())
+    assert frozen and int(frozen.group(1)) > 100_000

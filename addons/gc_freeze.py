@@ -1,0 +1,40 @@
+"""Keeps Python's garbage collector away from the objects the loaded model consists of.
+
+The Rasa server holds over half a million long-lived objects once the model is loaded (TensorFlow,
+spaCy, the graph). Every full collection walked all of them, 0.3 to 0.7 s of CPU each (measured):
+ten of them during start-up, about 4 s in all, and then every few seconds under load, during which
+no message was answered. So addons/rasa_main.py pauses the collector while the server starts and loads the model;
+then `gc.freeze()` moves everything loaded so far to a generation that is never collected, and what
+messages allocate is collected as before (a full collection then takes about 10 ms).
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+from typing import Any, Callable
+
+import rasa.core.run
+
+logger = logging.getLogger(__name__)
+
+
+async def freeze_loaded_objects(_app: Any, _loop: Any) -> None:
+    gc.collect()
+    gc.freeze()
+    gc.enable()
+    logger.info("Model loaded; %d long-lived objects excluded from garbage collection.", gc.get_freeze_count())
+
+
+def _with_freeze_after_start(configure_app: Callable[..., Any]) -> Callable[..., Any]:
+    def configure(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        # Rasa loads the model in a before_server_start listener; after_server_start runs later, in each worker.
+        app.register_listener(freeze_loaded_objects, "after_server_start")
+        return app
+
+    return configure
+
+
+def install() -> None:
+    rasa.core.run.configure_app = _with_freeze_after_start(rasa.core.run.configure_app)
