@@ -18,7 +18,7 @@ from typing import Dict, List, Tuple
 import yaml
 
 from benchmarks.load import run_load
-from tests.e2e.servers import PROJECT_ROOT, Assistant
+from tests.e2e.servers import PROJECT_ROOT, Assistant, private_redis
 from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
@@ -83,25 +83,48 @@ async def intent_accuracy(model: Path) -> Dict[str, float]:
 
 
 def rss_mb(pid: int) -> float:
-    total = 0
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
-            total = int(line.split()[1])
-    return total / 1024
+            return int(line.split()[1]) / 1024
+    return 0.0
 
 
-def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], float, float]:
-    assistant = Assistant(workdir, model=model)
+def largest_server_rss_mb(pid: int) -> float:
+    """With Sanic workers the model lives in each worker (a child process); without, in the server itself."""
+    children = [int(child) for tasks in Path(f"/proc/{pid}/task").glob("*/children")
+                for child in tasks.read_text().split()]
+    return max(rss_mb(process) for process in [pid, *children])
+
+
+def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], float, Dict[str, float]]:
+    """One Rasa process (as `make run`): sequential and 16 users. Then, as deployed on several cores,
+    Sanic workers (one per core) sharing a Redis lock store (tracker store still SQLite): 16 users."""
+    assistant = Assistant(workdir / "1-process", model=model)
     started = time.monotonic()
     assistant.start()
     ready = time.monotonic() - started
-    rows = []
     try:
-        rows.append(asyncio.run(run_load(assistant.url, 1, LOAD_SECONDS, f"{label}, 1 user (sequential)")).row())
-        rows.append(asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS, f"{label}, 16 concurrent users")).row())
-        memory = rss_mb(assistant.rasa.popen.pid)
+        rows = [asyncio.run(run_load(assistant.url, 1, LOAD_SECONDS, f"{label}, 1 process, 1 user (sequential)")).row(),
+                asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS, f"{label}, 1 process, 16 concurrent users")).row()]
+        memory = {"1 process": largest_server_rss_mb(assistant.rasa.popen.pid)}
     finally:
         assistant.stop()
+    workers = os.cpu_count() or 1
+    if workers < 2:
+        return rows, ready, memory
+    try:
+        with private_redis() as redis_port:
+            env = {"SANIC_WORKERS": str(workers), "LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1",
+                   "REDIS_PORT": str(redis_port)}
+            assistant = Assistant(workdir / "workers", model=model, extra_env=env).start()
+            try:
+                rows.append(asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS,
+                                                 f"{label}, {workers} workers, 16 concurrent users")).row())
+                memory[f"{workers} workers"] = largest_server_rss_mb(assistant.rasa.popen.pid)
+            finally:
+                assistant.stop()
+    except FileNotFoundError as missing:
+        print(f"NOTICE: {missing}; the rows with Sanic workers are left out.", flush=True)
     return rows, ready, memory
 
 
@@ -124,26 +147,43 @@ def main() -> None:
 
 def write_report(accuracy_rows, training, load_rows, ready, memory) -> None:
     columns = list(next(iter(accuracy_rows.values())))
+    setups = list(next(iter(memory.values())))
     lines = [
         "# Benchmark", "", f"Machine: {os.cpu_count()} cores. Command: `make bench`. Load: loopback REST, "
-        f"{LOAD_SECONDS:.0f} s per row, each simulated patient runs a 7-message conversation.", "",
+        f"{LOAD_SECONDS:.0f} s per row, each simulated patient runs a 7-message conversation. \"1 process\" is the "
+        "server as `make run` starts it; \"workers\" are Sanic workers (SANIC_WORKERS, one per core) with a Redis "
+        "lock store, as in production (README).", "",
         "## Intent accuracy (held-out sets, never trained on)", "",
         "| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|",
     ]
     lines += [f"| {label} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |"
               for label, scores in accuracy_rows.items()]
-    lines += ["", "## Server", "", "| model | training (s) | start to ready (s) | Rasa RSS after load (MB) |",
-              "|---|---|---|---|"]
-    lines += [f"| {label} | {training[label]:.1f} | {ready[label]:.1f} | {memory[label]:.0f} |" for label in training]
+    lines += ["", "## Server", "",
+              "| model | training (s) | start to ready (s) | " + " | ".join(f"RSS after load, {s} (MB per process)"
+                                                                 for s in setups) + " |",
+              "|---" * (3 + len(setups)) + "|"]
+    lines += [f"| {label} | {training[label]:.1f} | {ready[label]:.1f} | "
+              + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups) + " |" for label in training]
     lines += ["", "## REST latency and throughput", "",
               "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
     lines += load_rows
-    ours = [r for r in load_rows if r.startswith("| this assistant, 16")]
-    base = [r for r in load_rows if r.startswith("| Rasa default pipeline, 16")]
-    if ours and base:
-        ratio = float(ours[0].split("|")[3]) / max(float(base[0].split("|")[3]), 1e-9)
-        lines += ["", f"Throughput ratio with 16 users, this assistant / default pipeline: {ratio:.1f}x"]
+    lines += [""] + [
+        f"Throughput with 16 users, {setup}, this assistant / default pipeline: {ratio:.1f}x"
+        for setup, ratio in _throughput_ratios(load_rows).items()
+    ]
     REPORT.write_text("\n".join(lines) + "\n")
+
+
+def _throughput_ratios(load_rows: List[str]) -> Dict[str, float]:
+    throughput = {}
+    for row in load_rows:
+        label, _requests, per_second = (cell.strip() for cell in row.strip("|").split("|")[:3])
+        if label.endswith("16 concurrent users"):
+            model, setup, _users = label.split(", ")
+            throughput[(model, setup)] = float(per_second)
+    return {setup: value / max(throughput[("Rasa default pipeline", setup)], 1e-9)
+            for (model, setup), value in throughput.items()
+            if model == "this assistant" and ("Rasa default pipeline", setup) in throughput}
 
 
 if __name__ == "__main__":

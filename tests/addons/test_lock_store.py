@@ -2,48 +2,22 @@
 
 from __future__ import annotations
 
-import shutil
-import socket
-import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List
 
 import pytest
-import redis
 
 from addons.lock_store import AtomicRedisLockStore
+from tests.e2e.servers import private_redis
 
 DRAWS_PER_SERVER = 200
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def redis_port() -> Iterator[int]:
-    binary = shutil.which("redis-server")
-    assert binary, "redis-server is missing: run scripts/prod/install-deps.sh (make install does)"
-    port = _free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        client = redis.Redis(port=port)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                client.ping()
-                break
-            except redis.ConnectionError:
-                assert time.monotonic() < deadline, "redis-server did not start"
-                time.sleep(0.05)
+    with private_redis() as port:
         yield port
-    finally:
-        server.terminate()
-        server.wait(10)
 
 
 def _draw_tickets(store: AtomicRedisLockStore, conversation: str) -> List[int]:
