@@ -142,3 +142,60 @@ async def test_retrieves_the_latest_session_or_all_as_rasas_own_sql_store(tmp_pa
     assert len(latest.events) == 5 and latest.latest_message.text == "Kann man das heilen?"
     assert len(full.events) == 10
     assert await ours.retrieve("nobody") is None
+
+
+def data_reads(tracker_store: PrivacySQLTrackerStore) -> list:
+    """Records every statement that reads stored event data."""
+    seen: list = []
+    sa.event.listen(tracker_store.engine, "before_cursor_execute",
+                    lambda _conn, _cursor, statement, *_: seen.append(statement) if "events.data" in statement else None)
+    return seen
+
+
+def started_conversation(sender: str) -> DialogueStateTracker:
+    tracker = DialogueStateTracker(sender, DOMAIN.slots)
+    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
+                  UserUttered("Was ist Leaky Gut?", {"name": "what_is_leaky_gut", "confidence": 0.9}),
+                  ActionExecuted("utter_what_is_leaky_gut"), ActionExecuted("action_listen")]:
+        tracker.update(event)
+    return tracker
+
+
+async def test_the_saved_tracker_is_handed_to_the_next_message_without_reading_it_back(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    tracker = started_conversation("hanna")
+    await tracker_store.save(tracker)
+    reads = data_reads(tracker_store)
+    assert await tracker_store.retrieve("hanna") is tracker
+    assert reads == []
+    from_database = await store(tmp_path).retrieve("hanna")
+    assert [e.as_dict() for e in from_database.applied_events()] == [e.as_dict() for e in tracker.applied_events()]
+    assert await tracker_store.retrieve("hanna") is not tracker, "handed out once; then read from the database"
+    assert len(reads) == 1
+
+
+async def test_a_kept_tracker_is_not_used_once_another_server_stored_events(tmp_path: Path) -> None:
+    tracker_store, other_server = store(tmp_path), store(tmp_path)
+    await tracker_store.save(started_conversation("ida"))
+    elsewhere = await other_server.retrieve("ida")
+    elsewhere.update(UserUttered("Und Stress?", {"name": "causes", "confidence": 0.9}))
+    await other_server.save(elsewhere)
+    retrieved = await tracker_store.retrieve("ida")
+    assert retrieved.latest_message.text == "Und Stress?"
+
+
+async def test_a_kept_tracker_is_not_used_after_erasure_elsewhere(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    await tracker_store.save(started_conversation("jonas"))
+    await store(tmp_path).delete("jonas")  # e.g. `make erase` in another process
+    assert await tracker_store.retrieve("jonas") is None
+
+
+async def test_trackers_with_contact_data_are_always_read_back_masked(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    tracker = started_conversation("karl")
+    tracker.update(UserUttered("Meine Nummer: 0171 2345678", {"name": "human_handoff", "confidence": 0.9}))
+    await tracker_store.save(tracker)
+    retrieved = await tracker_store.retrieve("karl")
+    assert retrieved is not tracker
+    assert retrieved.latest_message.text == "Meine Nummer: [Telefonnummer entfernt]"
