@@ -89,6 +89,9 @@ async def storage_failure_response(_request: Request, _response: HTTPResponse) -
 class StrictTrackerStore(FailSafeTrackerStore):
     """Rasa's tracker store wrapper without the silent in-memory fallback."""
 
+    def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
+        return self._tracker_store.init_tracker(sender_id)  # new conversations get the store's tracker class
+
     async def retrieve(self, sender_id: Text) -> Optional[DialogueStateTracker]:
         return await self._tracker_store.retrieve(sender_id)
 

@@ -7,7 +7,11 @@ import redis.exceptions
 import sqlalchemy.exc
 from rasa.core.lock_store import LockError
 
-from addons.storage_guard import _error_summary, failed_store_name, guard_storage
+from rasa.shared.core.domain import Domain
+
+from addons.state_cache import StateCachingTracker
+from addons.storage_guard import StrictTrackerStore, _error_summary, failed_store_name, guard_storage
+from addons.tracker_store import PrivacySQLTrackerStore
 
 
 class _DriverError(Exception):
@@ -45,3 +49,11 @@ async def test_the_guard_logs_a_store_failure_without_text_and_passes_other_erro
     assert "The tracker store is unavailable" in caplog.text and "Blut" not in caplog.text
     with pytest.raises(ValueError):
         await guard_storage(bug)(object())
+
+
+async def test_new_and_kept_conversations_get_the_stores_tracker_class(tmp_path) -> None:
+    store = StrictTrackerStore(PrivacySQLTrackerStore(domain=Domain.load("domain.yml"), db=str(tmp_path / "t.db")))
+    created = await store.get_or_create_tracker("lena")
+    assert isinstance(created, StateCachingTracker)
+    await store.save(created)
+    assert await store.get_or_create_tracker("lena") is created
