@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import copy
 import itertools
-import json
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Text, Tuple
 
@@ -46,6 +45,8 @@ class _StatesSoFar:
     """Rasa's loop over the prior trackers, stopped after the last event seen and resumable."""
 
     replayed: DialogueStateTracker
+    domain: Domain
+    options: _Options
     events_seen: int = 0
     last_event_seen: Optional[Event] = None
     states: List[State] = field(default_factory=list)
@@ -91,15 +92,11 @@ class _Options:
     ignore_rule_only_turns: bool
     rule_only_data: Optional[Dict[Text, Any]]
 
-    def key(self, domain: Domain) -> Tuple[Any, ...]:
-        rule_only = json.dumps(self.rule_only_data, sort_keys=True) if self.rule_only_data else ""
-        return id(domain), self.omit_unset_slots, self.ignore_rule_only_turns, rule_only
-
 
 class StateCachingTracker(DialogueStateTracker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._states_so_far: Dict[Tuple[Any, ...], _StatesSoFar] = {}
+        self._states_so_far: Dict[Tuple[int, bool, bool, int], _StatesSoFar] = {}
 
     def past_states(
         self,
@@ -109,18 +106,21 @@ class StateCachingTracker(DialogueStateTracker):
         rule_only_data: Optional[Dict[Text, Any]] = None,
     ) -> List[State]:
         options = _Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-        key = options.key(domain)
+        # The model's domain and rule-only data are the same objects on every call; kept in the cache
+        # entry, so their ids cannot be reused by other objects while it exists.
+        key = (id(domain), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
         cached = self._states_so_far.get(key)
-        new_events = self._events_since(cached) if cached else None
+        fits = cached is not None and cached.domain is domain and cached.options.rule_only_data is rule_only_data
+        new_events = self._events_since(cached) if fits else None
         if new_events is None:
             if any(isinstance(event, ActiveLoop) for event in self.events):
                 return super().past_states(domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-            cached = _StatesSoFar(DialogueStateTracker.init_copy(self))
+            cached = _StatesSoFar(DialogueStateTracker.init_copy(self), domain, options)
             new_events = self.applied_events()
-        cached.extend(new_events, domain, options)
+        cached.extend(new_events, domain, cached.options)
         cached.events_seen, cached.last_event_seen = len(self.events), self.events[-1] if self.events else None
         self._states_so_far[key] = cached
-        return cached.with_current_state(domain, options)
+        return cached.with_current_state(domain, cached.options)
 
     def _events_since(self, cached: _StatesSoFar) -> Optional[List[Event]]:
         """The events added since `cached` was extended, or None if they may change the history."""

@@ -125,9 +125,20 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
 
 def _sentence_features(message: Message) -> scipy.sparse.csr_matrix:
     sentence = [f for f in message.features if f.attribute == TEXT and f.type == FEATURE_TYPE_SENTENCE]
-    return scipy.sparse.hstack(
-        [f.features for f in sentence if f.is_sparse()] + [f.features for f in sentence if f.is_dense()], format="csr"
-    )
+    blocks = [f.features for f in sentence if f.is_sparse()] + [f.features for f in sentence if f.is_dense()]
+    if all(scipy.sparse.isspmatrix_coo(block) and block.shape[0] == 1 for block in blocks):
+        return _one_row(blocks)
+    return scipy.sparse.hstack(blocks, format="csr")
+
+
+def _one_row(blocks: List[scipy.sparse.coo_matrix]) -> scipy.sparse.csr_matrix:
+    """The one-row sparse blocks side by side (scipy's hstack goes through its general block machinery)."""
+    offsets = np.cumsum([0] + [block.shape[1] for block in blocks])
+    columns = np.concatenate([block.col + offset for block, offset in zip(blocks, offsets)]).astype(np.int32)
+    values = np.concatenate([block.data for block in blocks]).astype(np.float64)
+    order = np.argsort(columns, kind="stable")
+    return scipy.sparse.csr_matrix((values[order], columns[order], np.array([0, len(columns)], dtype=np.int32)),
+                                   shape=(1, int(offsets[-1])))
 
 
 @dataclass(frozen=True)
