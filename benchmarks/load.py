@@ -46,39 +46,39 @@ class LoadResult:
                 f"{self.percentile(0.95) * 1000:.0f} | {self.percentile(0.99) * 1000:.0f} | {self.errors} |")
 
 
-async def _patient(session: aiohttp.ClientSession, url: str, result: LoadResult, deadline: float,
-                   messages: Sequence[str]) -> None:
+async def _patient(url: str, result: LoadResult, deadline: float, messages: Sequence[str]) -> None:
+    """One simulated patient after another, each with its own HTTP connection (kept alive for the
+    conversation), as separate patients' browsers or messenger webhooks would have."""
+    timeout = aiohttp.ClientTimeout(total=30)
     while time.monotonic() < deadline:
         sender = f"bench-{uuid.uuid4().hex[:10]}"
-        for message in messages:
-            if time.monotonic() >= deadline:
-                return
-            started = time.monotonic()
-            try:
-                async with session.post(url, json={"sender": sender, "message": message}) as response:
-                    await response.read()
-                    if response.status != 200:
-                        result.errors += 1
-                        continue
-            except (aiohttp.ClientError, asyncio.TimeoutError):
+        async with aiohttp.ClientSession(timeout=timeout, connector=aiohttp.TCPConnector(limit=1)) as session:
+            for message in messages:
+                if time.monotonic() >= deadline:
+                    return
+                await _send(session, url, sender, message, result)
+
+
+async def _send(session: aiohttp.ClientSession, url: str, sender: str, message: str, result: LoadResult) -> None:
+    started = time.monotonic()
+    try:
+        async with session.post(url, json={"sender": sender, "message": message}) as response:
+            await response.read()
+            if response.status != 200:
                 result.errors += 1
-                continue
-            result.latencies.append(time.monotonic() - started)
+                return
+    except (aiohttp.ClientError, asyncio.TimeoutError):
+        result.errors += 1
+        return
+    result.latencies.append(time.monotonic() - started)
 
 
 async def run_load(base_url: str, users: int, seconds: float, label: str,
                    messages: Sequence[str] = CONVERSATION) -> LoadResult:
     result = LoadResult(label)
-    timeout = aiohttp.ClientTimeout(total=30)
-    connector = aiohttp.TCPConnector(limit=users)
-    async with aiohttp.ClientSession(timeout=timeout, connector=connector) as session:
-        started = time.monotonic()
-        deadline = started + seconds
-        await asyncio.gather(*(_patient(session, f"{base_url}/webhooks/rest/webhook", result, deadline, messages)
-                               for _ in range(users)))
-        result.seconds = time.monotonic() - started
+    started = time.monotonic()
+    deadline = started + seconds
+    await asyncio.gather(*(_patient(f"{base_url}/webhooks/rest/webhook", result, deadline, messages)
+                           for _ in range(users)))
+    result.seconds = time.monotonic() - started
     return result
-
-
-def mean(values: Sequence[float]) -> float:
-    return statistics.fmean(values) if values else float("nan")
