@@ -13,7 +13,7 @@ by Rasa from scratch. The loop below follows `states_for_tracker_history` of Ras
 tests/addons/test_state_cache.py checks both give the same states.
 
 The tracker store creates these trackers (addons/tracker_store.py); copies made with `copy()` or
-`init_copy()` are plain trackers or start with an empty cache.
+`init_copy()` are plain trackers, deep copies start with an empty cache.
 """
 
 from __future__ import annotations
@@ -131,6 +131,25 @@ class StateCachingTracker(DialogueStateTracker):
         if any(isinstance(event, HISTORY_CHANGING_EVENTS) for event in new_events):
             return None
         return new_events
+
+    def copy(self) -> DialogueStateTracker:
+        """The tracker Rasa's `copy()` makes, without replaying every event to make it.
+
+        Rasa copies the tracker before each action by replaying all events on `init_copy()`: a plain
+        tracker sharing the event objects, whose state (slots, latest message, action, loop, followup)
+        is what the events set. That state is this tracker's own, so it is copied directly.
+        tests/addons/test_state_cache.py checks both copies agree.
+        """
+        clone = DialogueStateTracker.init_copy(self)
+        clone.events.extend(self.events)
+        clone.slots = {name: copy.copy(slot) for name, slot in self.slots.items()}
+        clone._paused = self._paused
+        clone.followup_action = self.followup_action
+        clone.latest_action = dict(self.latest_action) if self.latest_action is not None else None
+        clone.latest_message = self.latest_message
+        clone.latest_bot_utterance = self.latest_bot_utterance
+        clone.active_loop = copy.copy(self.active_loop)
+        return clone
 
     def __deepcopy__(self, memo: Dict[int, Any]) -> "StateCachingTracker":
         clone = self.__class__.__new__(self.__class__)

@@ -19,7 +19,7 @@ from rasa.shared.core.events import (
     UserUttered,
     UserUtteranceReverted,
 )
-from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
 from addons.state_cache import StateCachingTracker
 
@@ -40,10 +40,25 @@ def training_conversations() -> List[List[Event]]:
     return [list(tracker.events) for tracker in trackers]
 
 
+def assert_same_copy(tracker: StateCachingTracker) -> None:
+    ours, rasas = tracker.copy(), DialogueStateTracker.copy(tracker)
+    assert type(ours) is type(rasas) is DialogueStateTracker
+    assert ours.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
+    assert {n: (s.value, s.has_been_set) for n, s in ours.slots.items()} == \
+           {n: (s.value, s.has_been_set) for n, s in rasas.slots.items()}
+    assert (ours.latest_action, ours.followup_action, ours.active_loop, ours.is_paused()) == \
+           (rasas.latest_action, rasas.followup_action, rasas.active_loop, rasas.is_paused())
+    assert ours.latest_bot_utterance == rasas.latest_bot_utterance
+    assert all(ours.slots[name] is not slot for name, slot in tracker.slots.items())
+    ours.update(ActionExecuted("action_listen"))
+    assert len(tracker.events) == len(rasas.events), "the copy has its own events"
+
+
 def assert_same_states_at_every_step(events: Iterable[Event]) -> None:
     cached = StateCachingTracker("patient", DOMAIN.slots)
     for event in events:
         cached.update(event)
+        assert_same_copy(cached)
         plain = DialogueStateTracker.from_events("patient", list(cached.events), DOMAIN.slots)
         for omit_unset_slots, ignore_rule_only_turns, rule_only_data in OPTIONS:
             expected = DOMAIN.states_for_tracker_history(plain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
