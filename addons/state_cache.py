@@ -96,7 +96,7 @@ class _Options:
 class StateCachingTracker(DialogueStateTracker):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._states_so_far: Dict[Tuple[int, bool, bool, int], _StatesSoFar] = {}
+        self._states_so_far: Dict[Tuple[int, bool, bool, Tuple[Any, ...]], _StatesSoFar] = {}
 
     def past_states(
         self,
@@ -106,11 +106,11 @@ class StateCachingTracker(DialogueStateTracker):
         rule_only_data: Optional[Dict[Text, Any]] = None,
     ) -> List[State]:
         options = _Options(omit_unset_slots, ignore_rule_only_turns, rule_only_data)
-        # The model's domain and rule-only data are the same objects on every call; kept in the cache
-        # entry, so their ids cannot be reused by other objects while it exists.
-        key = (id(domain), omit_unset_slots, ignore_rule_only_turns, id(rule_only_data))
+        # The model's domain is the same object on every call (kept in the cache entry, so its id cannot be
+        # reused meanwhile); the rule-only data is read anew for every prediction, so it is compared by value.
+        key = (id(domain), omit_unset_slots, ignore_rule_only_turns, _frozen(rule_only_data))
         cached = self._states_so_far.get(key)
-        fits = cached is not None and cached.domain is domain and cached.options.rule_only_data is rule_only_data
+        fits = cached is not None and cached.domain is domain
         new_events = self._events_since(cached) if fits else None
         if new_events is None:
             if any(isinstance(event, ActiveLoop) for event in self.events):
@@ -157,6 +157,11 @@ class StateCachingTracker(DialogueStateTracker):
         for name, value in self.__dict__.items():
             setattr(clone, name, {} if name == "_states_so_far" else copy.deepcopy(value, memo))
         return clone
+
+
+def _frozen(rule_only_data: Optional[Dict[Text, Any]]) -> Tuple[Any, ...]:
+    """{"rule_only_slots": [...], "rule_only_loops": [...]} as a hashable key."""
+    return tuple((name, tuple(values)) for name, values in sorted((rule_only_data or {}).items()))
 
 
 def _copied(state: State) -> State:

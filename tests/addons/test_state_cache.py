@@ -121,3 +121,15 @@ def test_copies_of_a_tracker_do_not_share_its_cache() -> None:
     clone.update(said("greet"))
     assert clone.past_states(DOMAIN) != tracker.past_states(DOMAIN)
     assert clone.past_states(DOMAIN) == DOMAIN.states_for_tracker_history(clone)
+
+
+def test_rule_only_data_read_anew_for_each_prediction_still_finds_the_cached_states() -> None:
+    tracker = StateCachingTracker("patient", DOMAIN.slots)
+    for event in [ActionExecuted("action_session_start"), SessionStarted(), listen(), said("greet")]:
+        tracker.update(event)
+        tracker.past_states(DOMAIN, rule_only_data={RULE_ONLY_SLOTS: ["conversation_erased"]})
+    assert len(tracker._states_so_far) == 1
+    entry = next(iter(tracker._states_so_far.values()))
+    tracker.update(ActionExecuted("utter_greet"))
+    tracker.past_states(DOMAIN, rule_only_data={RULE_ONLY_SLOTS: ["conversation_erased"]})
+    assert next(iter(tracker._states_so_far.values())) is entry, "extended, not rebuilt"
