@@ -6,7 +6,8 @@ arriving at two servers at once can both draw the same ticket (both are processe
 server's tracker save skips the other's events), or one server deletes the lock while the other
 waits on it (LockError). `AtomicRedisLockStore` makes each change one Lua script, which Redis runs
 atomically in a single round trip (a WATCH/MULTI/EXEC transaction took five, and a tenth of the
-server's CPU under load). The scripts keep Rasa's `TicketLock` format and rules: tickets are numbered
+server's CPU under load). Issuing a ticket also tells whether it is the only one, so Rasa's first
+read of the lock is skipped when the conversation is not busy. The scripts keep Rasa's `TicketLock` format and rules: tickets are numbered
 from the last one issued, expired tickets are dropped, the lock is deleted when no ticket is left.
 `install()` puts the class where Rasa looks it up for `lock_store: type: redis` in endpoints.yml.
 """
@@ -14,9 +15,11 @@ from the last one issued, expired tickets are dropped, the lock is deleted when 
 from __future__ import annotations
 
 import time
-from typing import Any, Text
+from collections import deque
+from typing import Any, Dict, Text, Tuple
 
 import rasa.core.lock_store as rasa_lock_store
+from rasa.core.lock import Ticket, TicketLock
 from rasa.core.lock_store import LOCK_LIFETIME, LockError, RedisLockStore
 
 # The lock is JSON {"conversation_id": ..., "tickets": [ticket, ...]} with each ticket itself a JSON
@@ -42,7 +45,7 @@ local function store(key, conversation_id, tickets)
 end
 """
 
-# ARGV: conversation id, now, lifetime. Returns the new ticket's number.
+# ARGV: conversation id, now, lifetime. Returns the new ticket's number and the number now served.
 ISSUE_TICKET = _UNEXPIRED_TICKETS + """
 local now = tonumber(ARGV[2])
 local tickets = unexpired_tickets(redis.call("GET", KEYS[1]), now, nil)
@@ -50,7 +53,7 @@ local number = 0
 if #tickets > 0 then number = tickets[#tickets]["number"] + 1 end
 table.insert(tickets, {number = number, expires = now + tonumber(ARGV[3])})
 store(KEYS[1], ARGV[1], tickets)
-return number
+return {number, tickets[1]["number"]}
 """
 
 # ARGV: conversation id, now, ticket number to remove (-1: none, only drop expired tickets).
@@ -67,13 +70,25 @@ class AtomicRedisLockStore(RedisLockStore):
         super().__init__(*args, **kwargs)
         self._issue_ticket = self.red.register_script(ISSUE_TICKET)
         self._remove_tickets = self.red.register_script(REMOVE_TICKETS)
+        # (conversation id, ticket) -> the ticket, for tickets that were the only one when issued
+        self._served_at_once: Dict[Tuple[Text, int], Ticket] = {}
 
     def issue_ticket(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME) -> int:
+        now = time.time()
         try:
-            return int(self._issue_ticket(keys=[self.key_prefix + conversation_id],
-                                          args=[conversation_id, time.time(), lock_lifetime]))
+            number, now_serving = self._issue_ticket(keys=[self.key_prefix + conversation_id],
+                                                     args=[conversation_id, now, lock_lifetime])
         except Exception as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
+        if number == now_serving:  # the only ticket: the lock is ours, no need to read it back
+            self._served_at_once[(conversation_id, int(number))] = Ticket(int(number), now + lock_lifetime)
+        return int(number)
+
+    async def _acquire_lock(self, conversation_id: Text, ticket: int, wait_time_in_seconds: float) -> TicketLock:
+        served = self._served_at_once.pop((conversation_id, ticket), None)
+        if served is not None:
+            return TicketLock(conversation_id, deque([served]))
+        return await super()._acquire_lock(conversation_id, ticket, wait_time_in_seconds)
 
     def update_lock(self, conversation_id: Text) -> None:
         self._remove(conversation_id, ticket_number=-1)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 from concurrent.futures import ThreadPoolExecutor
 from typing import Iterator, List
@@ -58,3 +59,20 @@ def test_the_stored_lock_is_rasas_ticket_lock_format_and_expired_tickets_are_dro
     store.cleanup("expiring", current + 1)
     assert store.get_lock("expiring") is None
     store.cleanup("expiring", 7)  # nothing left: no error
+
+
+async def test_a_ticket_is_served_at_once_when_alone_and_waits_behind_another(redis_port: int) -> None:
+    store = AtomicRedisLockStore(port=redis_port)
+    async with store.lock("alone") as lock:
+        assert [ticket.number for ticket in lock.tickets] == [0]
+        assert [ticket.number for ticket in store.get_lock("alone").tickets] == [0]
+    assert store.get_lock("alone") is None
+
+    first = store.issue_ticket("busy")
+    second = store.issue_ticket("busy")
+    waiting = asyncio.ensure_future(store._acquire_lock("busy", second, wait_time_in_seconds=0.05))
+    await asyncio.sleep(0.2)
+    assert not waiting.done(), "the second ticket waits while the first is served"
+    store.cleanup("busy", first)
+    assert not (await asyncio.wait_for(waiting, 2)).is_locked(second)
+    store.cleanup("busy", second)
