@@ -53,22 +53,22 @@ class _StatesSoFar:
     last_ml_action_sub_state: Optional[Dict[Text, Any]] = None
     turn_was_hidden: bool = False
 
-    def extend(self, new_events: List[Event], domain: Domain, options: "_Options") -> None:
+    def extend(self, new_events: List[Event]) -> None:
         for event in new_events:
             if isinstance(event, ActionExecuted):
-                self._step(domain, options, event.hide_rule_turn, self.states)
+                self._step(event.hide_rule_turn, self.states)
             self.replayed.update(event)
 
-    def with_current_state(self, domain: Domain, options: "_Options") -> List[State]:
+    def with_current_state(self) -> List[State]:
         """The states so far and the state now (the prior tracker Rasa yields last), as fresh dicts."""
         states = list(self.states)
         resumable = (self.last_ml_action_sub_state, self.turn_was_hidden)
-        self._step(domain, options, False, states)
+        self._step(False, states)
         self.last_ml_action_sub_state, self.turn_was_hidden = resumable  # the last yield is not a step
         return [_copied(state) for state in states]
 
-    def _step(self, domain: Domain, options: "_Options", hide_rule_turn: bool, states: List[State]) -> None:
-        tracker = self.replayed
+    def _step(self, hide_rule_turn: bool, states: List[State]) -> None:
+        tracker, domain, options = self.replayed, self.domain, self.options
         if options.ignore_rule_only_turns:
             if not self.turn_was_hidden:
                 self.last_ml_action_sub_state = domain._get_prev_action_sub_state(tracker)
@@ -117,10 +117,10 @@ class StateCachingTracker(DialogueStateTracker):
                 return super().past_states(domain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
             cached = _StatesSoFar(DialogueStateTracker.init_copy(self), domain, options)
             new_events = self.applied_events()
-        cached.extend(new_events, domain, cached.options)
+        cached.extend(new_events)
         cached.events_seen, cached.last_event_seen = len(self.events), self.events[-1] if self.events else None
         self._states_so_far[key] = cached
-        return cached.with_current_state(domain, cached.options)
+        return cached.with_current_state()
 
     def _events_since(self, cached: _StatesSoFar) -> Optional[List[Event]]:
         """The events added since `cached` was extended, or None if they may change the history."""
