@@ -7,8 +7,9 @@ server's tracker save skips the other's events), or one server deletes the lock 
 waits on it (LockError). `AtomicRedisLockStore` makes each change one Lua script, which Redis runs
 atomically in a single round trip (a WATCH/MULTI/EXEC transaction took five, and a tenth of the
 server's CPU under load). Issuing a ticket also tells whether it is the only one, so Rasa's first
-read of the lock is skipped when the conversation is not busy. The scripts keep Rasa's `TicketLock` format and rules: tickets are numbered
-from the last one issued, expired tickets are dropped, the lock is deleted when no ticket is left.
+read of the lock is skipped when the conversation is not busy. The scripts keep Rasa's `TicketLock`
+format and rules: tickets are numbered from the last one issued, expired tickets are dropped, the
+lock is deleted when no ticket is left.
 `install()` puts the class where Rasa looks it up for `lock_store: type: redis` in endpoints.yml.
 """
 

@@ -83,9 +83,10 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             ]
             if rows:
                 connection.execute(self._events.insert(), rows)
-            last_event_id = connection.execute(self._last_event_id, {"sender_id": tracker.sender_id}).scalar()
+            last_event_id = (connection.execute(self._last_event_id, {"sender_id": tracker.sender_id}).scalar()
+                             if keep else None)
         self._remember_stored_count(tracker)
-        if keep and last_event_id is not None:
+        if last_event_id is not None:
             self._keep(tracker, last_event_id)
 
     async def delete(self, sender_id: Text) -> int:
@@ -131,16 +132,10 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         contact data (stored masked) and none spanning two sessions (the database returns the last).
         The next retrieve takes it out again, so a message whose processing fails leaves nothing behind.
         """
-        self._kept[tracker.sender_id] = (tracker, last_event_id)
-        self._kept.move_to_end(tracker.sender_id)
-        if len(self._kept) > MAX_KEPT_TRACKERS:
-            self._kept.popitem(last=False)
+        _put_newest(self._kept, tracker.sender_id, (tracker, last_event_id), MAX_KEPT_TRACKERS)
 
     def _remember_stored_count(self, tracker: DialogueStateTracker) -> None:
-        self._stored_counts[tracker.sender_id] = (id(tracker), len(tracker.events))
-        self._stored_counts.move_to_end(tracker.sender_id)
-        if len(self._stored_counts) > MAX_REMEMBERED_COUNTS:
-            self._stored_counts.popitem(last=False)
+        _put_newest(self._stored_counts, tracker.sender_id, (id(tracker), len(tracker.events)), MAX_REMEMBERED_COUNTS)
 
     def _unsaved_events(self, connection: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         # Rasa counts the stored events of the session with a query on every save. The tracker being saved
@@ -172,6 +167,14 @@ class MaskedEvent:
         elif isinstance(self._event, BotUttered) and self._echoed and data.get("text"):
             data["text"] = _mask_echo(data["text"], self._echoed)
         return data
+
+
+def _put_newest(recent: "OrderedDict[Text, Any]", key: Text, value: Any, limit: int) -> None:
+    """Puts `key` last in `recent`, dropping the oldest entry beyond `limit`."""
+    recent[key] = value
+    recent.move_to_end(key)
+    if len(recent) > limit:
+        recent.popitem(last=False)
 
 
 def _event_selects(events: sa.Table) -> Tuple[sa.sql.Select, sa.sql.Select]:
