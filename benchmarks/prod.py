@@ -24,6 +24,7 @@ from typing import Dict, List, Sequence, Tuple
 import aiohttp
 
 from benchmarks.load import LoadResult, run_load
+from benchmarks.processes import children_by_parent
 from deploy.local import PROJECT_ROOT, Ports, Service, Topology
 from tests.e2e.servers import Assistant
 
@@ -45,22 +46,11 @@ WORKERS_VARIANT = os.environ.get("BENCH_WORKERS_VARIANT", "1") != "0"
 
 # --- memory ---------------------------------------------------------------------------------------
 
-def _children_by_parent() -> Dict[int, List[int]]:
-    children: Dict[int, List[int]] = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except (OSError, IndexError):
-            continue
-        children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
-    return children
-
-
 def tree_memory_mb(pid: int) -> Tuple[float, float]:
     """RSS and private memory (USS) of a process and all its descendants (PostgreSQL's backends,
     Sanic's workers). RSS counts shared pages, e.g. PostgreSQL's shared buffers, once per process that
     touched them; private memory counts only what each process alone holds, which is where a leak shows."""
-    children, rss_kb, private_kb, todo = _children_by_parent(), 0, 0, [pid]
+    children, rss_kb, private_kb, todo = children_by_parent(), 0, 0, [pid]
     while todo:
         current = todo.pop()
         todo += children.get(current, [])

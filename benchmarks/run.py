@@ -18,6 +18,7 @@ from typing import Dict, List, Tuple
 import yaml
 
 from benchmarks.load import run_load
+from benchmarks.processes import children_by_parent
 from tests.e2e.servers import PROJECT_ROOT, Assistant, private_redis
 from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 
@@ -91,9 +92,7 @@ def rss_mb(pid: int) -> float:
 
 def largest_server_rss_mb(pid: int) -> float:
     """With Sanic workers the model lives in each worker (a child process); without, in the server itself."""
-    children = [int(child) for tasks in Path(f"/proc/{pid}/task").glob("*/children")
-                for child in tasks.read_text().split()]
-    return max(rss_mb(process) for process in [pid, *children])
+    return max(rss_mb(process) for process in [pid, *children_by_parent().get(pid, [])])
 
 
 def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], float, Dict[str, float]]:
