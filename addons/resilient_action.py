@@ -15,7 +15,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, List, Text
+from typing import TYPE_CHECKING, Any, Dict, List, Optional, Text
 
 from jsonschema.validators import validator_for
 
@@ -23,8 +23,10 @@ import rasa.core.actions.action as rasa_actions
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance
 from rasa.shared.core.events import Event
 from rasa.shared.exceptions import RasaException
+from rasa.utils.endpoints import EndpointConfig
 
 from actions.practice_config import load_practice_config
+from addons.action_endpoint import KeepAliveEndpointConfig
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel
@@ -46,6 +48,9 @@ def _action_result_validator() -> Any:
 
 
 class ResilientRemoteAction(RemoteAction):
+    def __init__(self, name: Text, action_endpoint: Optional[EndpointConfig]) -> None:
+        super().__init__(name, KeepAliveEndpointConfig.of(action_endpoint))
+
     def _validate_action_result(self, result: Dict[Text, Any]) -> bool:
         _action_result_validator().validate(result)  # raises jsonschema's ValidationError, as Rasa's does
         return True

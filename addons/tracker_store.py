@@ -10,7 +10,6 @@ the answers stays readable).
 
 from __future__ import annotations
 
-import copy
 import itertools
 import json
 import logging
@@ -160,10 +159,10 @@ class MaskedEvent:
     def as_dict(self) -> Dict[Text, Any]:
         data = self._event.as_dict()
         if isinstance(self._event, UserUttered):
-            data = copy.deepcopy(data)
-            data["text"] = mask_contact_data(data.get("text"))
+            # Copies of the two dicts that change: the event's own parse data stays unmasked in memory.
+            data = {**data, "text": mask_contact_data(data.get("text"))}
             if isinstance(data.get("parse_data"), dict):
-                data["parse_data"]["text"] = mask_contact_data(data["parse_data"].get("text"))
+                data["parse_data"] = {**data["parse_data"], "text": mask_contact_data(data["parse_data"].get("text"))}
         elif isinstance(self._event, BotUttered) and self._echoed and data.get("text"):
             data["text"] = _mask_echo(data["text"], self._echoed)
         return data

@@ -19,7 +19,8 @@ from components.sentence_count_vectors import SentenceCountVectorsFeaturizer
 
 TRAINING = [("was ist leaky gut", "what_is_leaky_gut"), ("kann stress den darm durchlaessig machen", "causes"),
             ("sieht man das bei einer darmspiegelung", "colonoscopy_visibility"), ("hallo", "greet")]
-ASKED = ["was macht stress mit dem darm", "leaky gut darmspiegelung", "ganz neue woerter", ""]
+ASKED = ["was macht stress mit dem darm", "leaky gut darmspiegelung", "ganz neue woerter", "",
+         "stress stress und nochmal stress im darm darm", "hallo hallo"]
 
 
 def _tokenized(texts_and_intents) -> list:
@@ -34,7 +35,8 @@ def _featurizer(cls, config: dict, tmp_path: Path, name: str):
     return cls.create({**cls.get_default_config(), **config}, LocalModelStorage(tmp_path), Resource(name), context)
 
 
-@pytest.mark.parametrize("config", [{}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5}])
+@pytest.mark.parametrize("config", [{}, {"max_ngram": 2}, {"analyzer": "char_wb", "min_ngram": 2, "max_ngram": 5},
+                                    {"analyzer": "char", "max_ngram": 3}])
 def test_sentence_features_are_rasas_and_there_are_no_sequence_features(tmp_path: Path, config: dict) -> None:
     ours, rasas = (_featurizer(cls, config, tmp_path, cls.__name__)
                    for cls in (SentenceCountVectorsFeaturizer, CountVectorsFeaturizer))
@@ -51,5 +53,8 @@ def test_sentence_features_are_rasas_and_there_are_no_sequence_features(tmp_path
         if expected is None:
             assert sentence is None
         else:
+            assert sentence.features.format == expected.features.format == "coo"
+            assert (sentence.features.shape, sentence.features.dtype) == (expected.features.shape, expected.features.dtype)
             np.testing.assert_array_equal(sentence.features.toarray(), expected.features.toarray())
+            np.testing.assert_array_equal(sentence.features.col, expected.features.col)
     assert asked_ours[0].get_sparse_features(TEXT)[1].features.sum() > 0

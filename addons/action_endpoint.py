@@ -1,0 +1,77 @@
+"""Calls to the action server over kept-alive connections.
+
+Rasa's `EndpointConfig.request` makes a new aiohttp session, with its own connection pool, for every
+custom action: a new TCP connection to the action server each time, and the set-up on both sides was
+about a twentieth of the Rasa server's CPU under load (`make bench`). `KeepAliveEndpointConfig` gives
+each session a connection pool shared per event loop (one per Sanic worker), which closing the
+session leaves open. Everything else about the request (headers, token, timeout, errors) stays Rasa's.
+A slow action server does not hold up other messages (addons/message_order.py).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any, Callable, Optional
+
+import aiohttp
+import rasa.core.run
+from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
+from rasa.utils.endpoints import EndpointConfig
+
+from addons.message_order import waiting_for
+
+# Below the action server's keep-alive timeout (Sanic's default, 5 s): an idle connection is dropped
+# here before the server may close it, so a request is never sent on a connection being closed.
+IDLE_CONNECTION_SECONDS = 2.0
+
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector]" = weakref.WeakKeyDictionary()
+
+
+class KeepAliveEndpointConfig(EndpointConfig):
+    @classmethod
+    def of(cls, endpoint: Optional[EndpointConfig]) -> Optional[EndpointConfig]:
+        if endpoint is None or isinstance(endpoint, cls):
+            return endpoint
+        kept_alive = cls(endpoint.url, endpoint.params, endpoint.headers, endpoint.basic_auth, endpoint.token,
+                         endpoint.token_name, endpoint.cafile, **endpoint.kwargs)
+        kept_alive.type = endpoint.type
+        return kept_alive
+
+    async def request(self, *args: Any, **kwargs: Any) -> Optional[Any]:
+        return await waiting_for(super().request(*args, **kwargs))
+
+    def session(self) -> aiohttp.ClientSession:
+        """Rasa's session (authentication, headers, timeout), on the loop's shared connection pool."""
+        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        return aiohttp.ClientSession(
+            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=connection_pool(), connector_owner=False,
+        )
+
+
+def connection_pool() -> aiohttp.TCPConnector:
+    loop = asyncio.get_running_loop()
+    pool = _pools.get(loop)
+    if pool is None or pool.closed:
+        pool = _pools[loop] = aiohttp.TCPConnector(keepalive_timeout=IDLE_CONNECTION_SECONDS)
+    return pool
+
+
+async def close_connection_pool(_app: Any = None, loop: Optional[asyncio.AbstractEventLoop] = None) -> None:
+    pool = _pools.pop(loop or asyncio.get_running_loop(), None)
+    if pool is not None:
+        await pool.close()
+
+
+def _with_pool_closed_on_stop(configure_app: Callable[..., Any]) -> Callable[..., Any]:
+    def configure(*args: Any, **kwargs: Any) -> Any:
+        app = configure_app(*args, **kwargs)
+        app.register_listener(close_connection_pool, "after_server_stop")
+        return app
+
+    return configure
+
+
+def install() -> None:
+    rasa.core.run.configure_app = _with_pool_closed_on_stop(rasa.core.run.configure_app)
