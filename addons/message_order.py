@@ -3,8 +3,8 @@
 Rasa's server lets every message that arrived run concurrently on its event loop. Processing is
 almost all CPU, so concurrent messages take turns at their awaits: a message that calls the action
 server queues again behind all messages that arrived after it, and took twice as long under load as
-one without a custom action (`make bench`, 16 users). `ArrivalOrderProcessor` admits one message at a
-time to Rasa's processing, in arrival order. It keeps its turn while the action server answers, as
+one without a custom action (`make bench`, 16 users). `turn()` (taken by addons/processor.py) admits
+one message at a time to Rasa's processing, in arrival order. It keeps its turn while the action server answers, as
 long as that is quick; if not, it steps aside for the next message and comes back ahead of every message
 that arrived after it, so a slow or hanging action server delays only its own message.
 
@@ -21,10 +21,8 @@ import weakref
 from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import Any, AsyncIterator, Awaitable, List, Optional, Tuple, TypeVar
+from typing import AsyncIterator, Awaitable, List, Optional, Tuple, TypeVar
 
-import rasa.core.agent
-from rasa.core.processor import MessageProcessor
 
 T = TypeVar("T")
 
@@ -126,13 +124,3 @@ async def waiting_for(service_call: Awaitable[T], hold_seconds: float = HOLD_SEC
         if not this_turn.holding:
             await current.enter(this_turn.arrival)
             this_turn.holding = True
-
-
-class ArrivalOrderProcessor(MessageProcessor):
-    async def handle_message(self, message: Any) -> Optional[List[Any]]:
-        async with turn():
-            return await super().handle_message(message)
-
-
-def install() -> None:
-    rasa.core.agent.MessageProcessor = ArrivalOrderProcessor  # type: ignore[misc]

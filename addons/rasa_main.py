@@ -16,7 +16,7 @@ if (sys.argv[1:2] == ["run"] and sys.argv[2:3] != ["actions"]) or (sys.argv[1:2]
 # by scanning sys.modules, which takes seconds once TensorFlow's thousands of modules are loaded.
 import skops.io  # noqa: F401  (isort: skip)
 
-from addons import (action_endpoint, event_lookup, gc_freeze, graph_runner, log_privacy, message_order,
+from addons import (action_endpoint, event_lookup, gc_freeze, graph_runner, log_privacy, processor,
                     resilient_action, rule_matching, validator)
 from addons.endpoints_env import set_endpoint_defaults
 from addons import lock_store, storage_guard
@@ -31,7 +31,7 @@ def main() -> None:
     load_practice_config()  # fail at start-up, not at the first message, if the config is broken
     resilient_action.install()
     action_endpoint.install()  # custom actions over kept-alive connections, closed when the server stops
-    message_order.install()  # one message at a time per process, in arrival order
+    processor.install()  # one message at a time per process, in arrival order (addons/message_order.py)
     graph_runner.install()  # the model's graph without dask's scheduler overhead
     rule_matching.install()  # rules matched as far back as the longest rule reaches, not the whole conversation
     event_lookup.install()  # event classes by type name from a table, not a class-tree walk per event

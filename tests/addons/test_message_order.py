@@ -5,9 +5,8 @@ import time
 from typing import List
 
 import pytest
-import rasa.core.agent
 
-from addons.message_order import ArrivalOrderProcessor, gate, install, turn, waiting_for
+from addons.message_order import gate, turn, waiting_for
 
 
 async def message(name: str, log: List[str], cpu_seconds: float = 0.0, action_server_seconds: float = 0.0,
@@ -95,12 +94,3 @@ async def test_errors_and_cancelled_waiters_pass_the_turn_on() -> None:
 async def test_outside_a_turn_a_service_call_is_just_awaited() -> None:
     assert await waiting_for(asyncio.sleep(0, result="answer"), hold_seconds=0) == "answer"
     assert not gate().held
-
-
-def test_rasas_agent_builds_the_ordering_processor() -> None:
-    original = rasa.core.agent.MessageProcessor
-    try:
-        install()
-        assert rasa.core.agent.MessageProcessor is ArrivalOrderProcessor
-    finally:
-        rasa.core.agent.MessageProcessor = original
