@@ -13,13 +13,16 @@ import sys
 import tempfile
 import time
 from pathlib import Path
-from typing import Dict, List, Tuple
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Tuple
 
+import uvloop
 import yaml
 
 from benchmarks.load import run_load
 from benchmarks.processes import children_by_parent
-from tests.e2e.servers import PROJECT_ROOT, Assistant, private_redis
+from deploy.local import NginxLayout, TopologyError, nginx_bin, render_nginx_config
+from tests.e2e.servers import PROJECT_ROOT, Assistant, free_port, private_redis, wait_for_http
 from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
@@ -96,8 +99,9 @@ def largest_server_rss_mb(pid: int) -> float:
 
 
 def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], float, Dict[str, float]]:
-    """One Rasa process (as `make run`): sequential and 16 users. Then, as deployed on several cores,
-    Sanic workers (one per core) sharing a Redis lock store (tracker store still SQLite): 16 users."""
+    """One Rasa process (as `make run`): sequential and 16 users. Then on all cores with a Redis lock store
+    (tracker store still SQLite), 16 users: Sanic workers (one per core), and as in production, that many
+    Rasa processes behind nginx, which sends each request to the one with the fewest in progress."""
     assistant = Assistant(workdir / "1-process", model=model)
     started = time.monotonic()
     assistant.start()
@@ -108,26 +112,64 @@ def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], f
         memory = {"1 process": largest_server_rss_mb(assistant.rasa.popen.pid)}
     finally:
         assistant.stop()
-    workers = os.cpu_count() or 1
-    if workers < 2:
+    cores = os.cpu_count() or 1
+    if cores < 2:
         return rows, ready, memory
     try:
         with private_redis() as redis_port:
-            env = {"SANIC_WORKERS": str(workers), "LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1",
-                   "REDIS_PORT": str(redis_port)}
-            assistant = Assistant(workdir / "workers", model=model, extra_env=env).start()
+            env = {"LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port)}
+            assistant = Assistant(workdir / "workers", model=model, extra_env={**env, "SANIC_WORKERS": str(cores)})
             try:
+                assistant.start()
                 rows.append(asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS,
-                                                 f"{label}, {workers} workers, 16 concurrent users")).row())
-                memory[f"{workers} workers"] = largest_server_rss_mb(assistant.rasa.popen.pid)
+                                                 f"{label}, {cores} workers, 16 concurrent users")).row())
+                memory[f"{cores} workers"] = largest_server_rss_mb(assistant.rasa.popen.pid)
             finally:
                 assistant.stop()
-    except FileNotFoundError as missing:
-        print(f"NOTICE: {missing}; the rows with Sanic workers are left out.", flush=True)
+            with rasa_processes_behind_nginx(model, workdir / "nginx", cores, env) as (url, servers):
+                rows.append(asyncio.run(run_load(url, 16, LOAD_SECONDS,
+                                                 f"{label}, {cores} processes behind nginx, 16 concurrent users")).row())
+                memory[f"{cores} processes behind nginx"] = max(largest_server_rss_mb(s.rasa.popen.pid) for s in servers)
+    except (FileNotFoundError, TopologyError) as missing:
+        print(f"NOTICE: {missing}; the rows on {cores} cores are left out.", flush=True)
     return rows, ready, memory
 
 
+@contextmanager
+def rasa_processes_behind_nginx(model: Path, workdir: Path, count: int,
+                                env: Dict[str, str]) -> Iterator[Tuple[str, List[Assistant]]]:
+    """`count` Rasa processes sharing one action server and one SQLite file, behind nginx with the production
+    configuration (deploy/local.py)."""
+    first = Assistant(workdir, model=model, extra_env=env)
+    servers = [first] + [Assistant(workdir, model=model, extra_env=env, with_action_server=False,
+                                   action_port=first.action_port) for _ in range(count - 1)]
+    prefix = workdir / "nginx"
+    for sub in ("logs", "tmp"):
+        (prefix / sub).mkdir(parents=True, exist_ok=True)
+    layout = NginxLayout(f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}",
+                         [f"127.0.0.1:{server.rasa_port}" for server in servers],
+                         [f"127.0.0.1:{first.action_port}"], prefix=prefix)
+    (prefix / "nginx.conf").write_text(render_nginx_config(layout))
+    nginx = None
+    try:
+        for server in servers:
+            server.start()
+        nginx = subprocess.Popen([nginx_bin(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
+                                  "-e", str(prefix / "logs" / "error.log"), "-g", "daemon off;"])
+        url = f"http://{layout.listen}"
+        wait_for_http(f"{url}/webhooks/rest/", 30, nginx)
+        yield url, servers
+    finally:
+        if nginx:
+            nginx.terminate()
+            nginx.wait(timeout=10)
+        for server in servers:
+            server.stop()
+
+
 def main() -> None:
+    # The simulated patients share the servers' two cores; uvloop (which Sanic uses too) costs them less CPU.
+    uvloop.install()
     REPORT.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
@@ -151,7 +193,9 @@ def write_report(accuracy_rows, training, load_rows, ready, memory) -> None:
         "# Benchmark", "", f"Machine: {os.cpu_count()} cores. Command: `make bench`. Load: loopback REST, "
         f"{LOAD_SECONDS:.0f} s per row, each simulated patient runs a 7-message conversation. \"1 process\" is the "
         "server as `make run` starts it; \"workers\" are Sanic workers (SANIC_WORKERS, one per core) with a Redis "
-        "lock store, as in production (README).", "",
+        "lock store; \"processes behind nginx\" are as many Rasa processes (Redis lock store, one action server) "
+        "behind nginx with the production configuration (deploy/local.py), which sends each request to the process "
+        "with the fewest in progress. The tracker store is SQLite in all rows.", "",
         "## Intent accuracy (held-out sets, never trained on)", "",
         "| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|",
     ]

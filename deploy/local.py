@@ -1,9 +1,9 @@
 """The production topology on one machine, with real processes: `make prod-up` / `make prod-down`.
 
 PostgreSQL (tracker store), Redis (lock store), two action servers, two Rasa servers, the widget
-server (when `widget/server.py` exists) and nginx in front on port 8000: REST (`/webhooks/`)
-round-robin, socket.io (`/socket.io/`) sticky by client address, the action servers behind a second,
-internal nginx port. Each service is a private instance under one state directory (`var/prod/` for
+server (when `widget/server.py` exists) and nginx in front on port 8000: REST (`/webhooks/`) to the
+least busy Rasa server, socket.io (`/socket.io/`) sticky by client address, the action servers behind
+a second, internal nginx port. Each service is a private instance under one state directory (`var/prod/` for
 `make prod-up`, a temporary one in the tests) with its generated config, pid file and log.
 
     python -m deploy.local up|down|status [--root var/prod]
@@ -521,8 +521,10 @@ http {{
     # Conversations are health data: the access log holds paths and statuses, never request bodies.
 {http_files}    client_max_body_size 64k;
 
-    # REST is stateless between requests (tracker in PostgreSQL, locks in Redis): round-robin.
+    # REST is stateless between requests (tracker in PostgreSQL, locks in Redis): each request goes to the
+    # server with the fewest requests in progress (messages differ in cost; round-robin queued them unevenly).
     upstream rasa_rest {{
+        least_conn;
 {_servers(layout.rasa_servers, 5)}
         keepalive 32;
     }}
