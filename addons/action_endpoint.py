@@ -12,14 +12,14 @@ from __future__ import annotations
 
 import asyncio
 import weakref
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 import aiohttp
-import rasa.core.run
 from rasa.core.constants import DEFAULT_REQUEST_TIMEOUT
 from rasa.utils.endpoints import EndpointConfig
 
 from addons.message_order import waiting_for
+from addons.server_listeners import add_server_listener
 
 # Below the action server's keep-alive timeout (Sanic's default, 5 s): an idle connection is dropped
 # here before the server may close it, so a request is never sent on a connection being closed.
@@ -64,14 +64,5 @@ async def close_connection_pool(_app: Any = None, loop: Optional[asyncio.Abstrac
         await pool.close()
 
 
-def _with_pool_closed_on_stop(configure_app: Callable[..., Any]) -> Callable[..., Any]:
-    def configure(*args: Any, **kwargs: Any) -> Any:
-        app = configure_app(*args, **kwargs)
-        app.register_listener(close_connection_pool, "after_server_stop")
-        return app
-
-    return configure
-
-
 def install() -> None:
-    rasa.core.run.configure_app = _with_pool_closed_on_stop(rasa.core.run.configure_app)
+    add_server_listener(close_connection_pool, "after_server_stop")

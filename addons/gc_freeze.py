@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import gc
 import logging
-from typing import Any, Callable
+from typing import Any
 
-import rasa.core.run
+from addons.server_listeners import add_server_listener
 
 logger = logging.getLogger(__name__)
 
@@ -26,15 +26,6 @@ async def freeze_loaded_objects(_app: Any, _loop: Any) -> None:
     logger.info("Model loaded; %d long-lived objects excluded from garbage collection.", gc.get_freeze_count())
 
 
-def _with_freeze_after_start(configure_app: Callable[..., Any]) -> Callable[..., Any]:
-    def configure(*args: Any, **kwargs: Any) -> Any:
-        app = configure_app(*args, **kwargs)
-        # Rasa loads the model in a before_server_start listener; after_server_start runs later, in each worker.
-        app.register_listener(freeze_loaded_objects, "after_server_start")
-        return app
-
-    return configure
-
-
 def install() -> None:
-    rasa.core.run.configure_app = _with_freeze_after_start(rasa.core.run.configure_app)
+    # Rasa loads the model in a before_server_start listener; after_server_start runs later, in each worker.
+    add_server_listener(freeze_loaded_objects, "after_server_start")
