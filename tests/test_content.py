@@ -7,8 +7,8 @@ from typing import Dict, List
 import pytest
 import yaml
 
-SOURCE_PATHS = [Path("../shared/content/leaky-gut-praxisseite.de.txt"), Path("shared/content/leaky-gut-praxisseite.de.txt")]
-KNOWN_SLIPS = {"IFABT": "I-FABP", "Darmschleimautparametern": "Darmschleimhautparametern"}  # shared/content/README.md
+APPROVED_PAGE = Path(__file__).resolve().parents[1] / "content" / "leaky-gut-praxisseite.de.txt"
+KNOWN_SLIPS = {"IFABT": "I-FABP", "Darmschleimautparametern": "Darmschleimhautparametern"}  # content/README.md
 
 # Phrases each medical answer must carry word for word from the approved page.
 KEY_PHRASES: Dict[str, List[str]] = {
@@ -49,13 +49,10 @@ FORBIDDEN = re.compile(
 
 
 def approved_page() -> str:
-    for path in SOURCE_PATHS:
-        if path.exists():
-            text = path.read_text(encoding="utf-8")
-            for slip, correct in KNOWN_SLIPS.items():
-                text = text.replace(slip, correct)
-            return " ".join(text.split())
-    pytest.fail("approved content not found next to the project (../shared/content)")
+    text = APPROVED_PAGE.read_text(encoding="utf-8")
+    for slip, correct in KNOWN_SLIPS.items():
+        text = text.replace(slip, correct)
+    return " ".join(text.split())
 
 
 def response_texts(name: str) -> List[str]:
