@@ -54,6 +54,16 @@ class RedFlagRule:
     kind: str
     name: str
     regex: Pattern[str]
+    call_112: bool = False
+
+
+@dataclass(frozen=True)
+class CombinationRule:
+    """Somatic signs that are alarming only together: every part somewhere in the message, none of `unless`."""
+
+    name: str
+    parts: Tuple[Pattern[str], ...]
+    unless: Optional[Pattern[str]]
 
 
 @dataclass(frozen=True)
@@ -63,6 +73,7 @@ class RedFlagHit:
     kind: str
     name: str
     matched_text: str
+    call_112: bool = False
 
 
 @dataclass(frozen=True)
@@ -72,8 +83,16 @@ class SafetyPatterns:
     clause_break: Pattern[str]
     negation_scope_breaks: FrozenSet[str]
     negations: Tuple[Pattern[str], ...]
+    negations_after: Tuple[Pattern[str], ...]
+    not_current: Tuple[Pattern[str], ...]
+    past_weeks_or_months: Tuple[Pattern[str], ...]
+    resolved: Tuple[Pattern[str], ...]
+    harmless_causes: Tuple[Pattern[str], ...]
+    current: Tuple[Pattern[str], ...]
     personal_context: Tuple[Pattern[str], ...]
+    animals: Tuple[Pattern[str], ...]
     red_flags: Tuple[RedFlagRule, ...]
+    combinations: Tuple[CombinationRule, ...]
     typo_corrections: Mapping[str, str]
 
 
@@ -111,7 +130,7 @@ def _compile_red_flags(section: Any) -> Tuple[RedFlagRule, ...]:
                 raise ValueError(f"red_flags.{kind}: missing or duplicate name {name!r}")
             seen.add(name)
             regex = _compile_word_pattern(entry.get("pattern"), f"red_flags.{kind}.{name}")
-            rules.append(RedFlagRule(kind=kind, name=name, regex=regex))
+            rules.append(RedFlagRule(kind=kind, name=name, regex=regex, call_112=bool(entry.get("call_112"))))
     for kind in RED_FLAG_KINDS:
         if not any(rule.kind == kind for rule in rules):
             raise ValueError(f"red_flags.{kind} has no patterns")
@@ -149,6 +168,23 @@ def _build_typo_corrections(section: Any) -> Dict[str, str]:
     return {variant: word for variant, word in candidates.items() if word}
 
 
+def _compile_combinations(section: Any) -> Tuple[CombinationRule, ...]:
+    rules = []
+    for entry in section:
+        name = entry.get("name")
+        parts = entry.get("all")
+        if not name or not isinstance(parts, list) or len(parts) < 2:
+            raise ValueError(f"combinations: {name!r} needs a name and at least two 'all' parts")
+        where = f"combinations.{name}"
+        unless = _compile_word_pattern(entry["unless"], where) if entry.get("unless") else None
+        rules.append(CombinationRule(name, tuple(_compile_word_pattern(part, where) for part in parts), unless))
+    return tuple(rules)
+
+
+def _word_patterns(data: Mapping[str, Any], key: str) -> Tuple[Pattern[str], ...]:
+    return tuple(_compile_word_pattern(pattern, key) for pattern in _string_list(data, key))
+
+
 def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
     """Read and compile the pattern file; raise ``ValueError`` if it is malformed."""
     with path.open(encoding="utf-8") as handle:
@@ -163,16 +199,33 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
             _compile_word_pattern(pattern, "negations")
             for pattern in _string_list(data, "negations")
         ),
+        negations_after=_word_patterns(data, "negations_after"),
+        not_current=_word_patterns(data, "not_current"),
+        past_weeks_or_months=_word_patterns(data, "past_weeks_or_months"),
+        resolved=_word_patterns(data, "resolved"),
+        harmless_causes=_word_patterns(data, "harmless_causes"),
+        current=_word_patterns(data, "current"),
         personal_context=tuple(
             _compile_word_pattern(pattern, "personal_context")
             for pattern in _string_list(data, "personal_context")
         ),
+        animals=tuple(_compile_word_pattern(pattern, "animals") for pattern in _string_list(data, "animals")),
         red_flags=_compile_red_flags(data.get("red_flags")),
+        combinations=_compile_combinations(data.get("combinations") or []),
         typo_corrections=_build_typo_corrections(data.get("typo_tolerance")),
     )
 
 
 PATTERNS = load_patterns()
+# Per kind; signs that call for 112 first, so the answer names 112 whenever one of them is among the signs.
+_RULES_BY_KIND: Dict[str, List[RedFlagRule]] = {
+    kind: sorted((rule for rule in PATTERNS.red_flags if rule.kind == kind), key=lambda rule: not rule.call_112)
+    for kind in RED_FLAG_KINDS
+}
+
+
+def _matches_any(patterns: Sequence[Pattern[str]], text: str) -> bool:
+    return any(pattern.search(text) for pattern in patterns)
 
 
 def _correct_typos(normalized: str) -> str:
@@ -214,12 +267,55 @@ def _is_negated(clause: _Clause, match_start: int) -> bool:
     return bool(window) and any(negation.search(window) for negation in PATTERNS.negations)
 
 
-def _first_hit(rules: Sequence[RedFlagRule], clauses: Sequence[_Clause]) -> Optional[RedFlagHit]:
+def _is_negated_after(clause: _Clause, match_end: int) -> bool:
+    """A denial in the few words after the sign, within its segment ("Fieber nein")."""
+    following = [start for start in clause.segment_starts if start > match_end]
+    segment_end = following[0] if following else len(clause.text)
+    words = clause.text[match_end:segment_end].split()[:NEGATION_WINDOW_WORDS]
+    return bool(words) and _matches_any(PATTERNS.negations_after, " ".join(words))
+
+
+def _is_not_current(clause: _Clause, message_says_resolved: bool) -> bool:
+    """The clause is about the past and over, a term or a hypothetical, and says nothing of now."""
+    if _matches_any(PATTERNS.current, clause.text):
+        return False
+    if _matches_any(PATTERNS.not_current, clause.text):
+        return True
+    return message_says_resolved and _matches_any(PATTERNS.past_weeks_or_months, clause.text)
+
+
+def _first_hit(
+    rules: Sequence[RedFlagRule], clauses: Sequence[_Clause], harmless_cause_named: bool
+) -> Optional[RedFlagHit]:
     for rule in rules:
+        if rule.kind == "somatic" and harmless_cause_named and not rule.call_112:
+            continue
         for clause in clauses:
+            if rule.kind == "somatic" and _matches_any(PATTERNS.animals, clause.text):
+                continue  # the dog's diarrhoea
             for match in rule.regex.finditer(clause.text):
-                if not _is_negated(clause, match.start()):
-                    return RedFlagHit(kind=rule.kind, name=rule.name, matched_text=match.group(0))
+                if not _is_negated(clause, match.start()) and not _is_negated_after(clause, match.end()):
+                    return RedFlagHit(rule.kind, rule.name, match.group(0), rule.call_112)
+    return None
+
+
+def _part_occurs(part: Pattern[str], clauses: Sequence[_Clause]) -> Optional[str]:
+    for clause in clauses:
+        if _matches_any(PATTERNS.animals, clause.text):
+            continue
+        for match in part.finditer(clause.text):
+            if not _is_negated(clause, match.start()) and not _is_negated_after(clause, match.end()):
+                return match.group(0)
+    return None
+
+
+def _first_combination(clauses: Sequence[_Clause], whole_text: str) -> Optional[RedFlagHit]:
+    for rule in PATTERNS.combinations:
+        if rule.unless is not None and rule.unless.search(whole_text):
+            continue
+        found = [_part_occurs(part, clauses) for part in rule.parts]
+        if all(found):
+            return RedFlagHit("somatic", rule.name, " + ".join(found))  # type: ignore[arg-type]
     return None
 
 
@@ -228,11 +324,16 @@ def find_red_flag(text: str) -> Optional[RedFlagHit]:
     if not text:
         return None
     clauses = _split_clauses(text, correct_typos=True)
+    resolved = any(_matches_any(PATTERNS.resolved, clause.text) for clause in clauses)
+    current_clauses = [clause for clause in clauses if not _is_not_current(clause, resolved)]
+    harmless_cause_named = any(_matches_any(PATTERNS.harmless_causes, clause.text) for clause in clauses)
     for kind in RED_FLAG_KINDS:
-        hit = _first_hit([rule for rule in PATTERNS.red_flags if rule.kind == kind], clauses)
+        hit = _first_hit(_RULES_BY_KIND[kind], current_clauses, harmless_cause_named)
         if hit:
             return hit
-    return None
+    if harmless_cause_named:
+        return None
+    return _first_combination(current_clauses, " ".join(clause.text for clause in clauses))
 
 
 def detect_red_flag(text: str) -> Optional[str]:
@@ -247,4 +348,17 @@ def mentions_own_situation(text: str) -> bool:
         pattern.search(clause.text)
         for clause in _split_clauses(text or "")
         for pattern in PATTERNS.personal_context
+    )
+
+
+def is_about_an_animal(text: str) -> bool:
+    """Tell whether the message is about an animal and not about the writer's own situation."""
+    clauses = _split_clauses(text or "")
+    animal = [_matches_any(PATTERNS.animals, clause.text) for clause in clauses]
+    if not any(animal):
+        return False
+    return not any(
+        _matches_any(PATTERNS.personal_context, clause.text)
+        for clause, about_animal in zip(clauses, animal)
+        if not about_animal
     )

@@ -176,6 +176,20 @@ RED_FLAG_MESSAGES = [
     ("ich will nciht mehr leben", CRISIS),
     ("ich will nicht mehr lebn", CRISIS),
     ("suizdigedanken", CRISIS),
+    # indirect crisis wording and places
+    ("Ich falle allen nur zur Last mit meinem ewigen Bauch.", CRISIS),
+    ("Keine Sorge, ich werde euch nicht mehr lange nerven.", CRISIS),
+    ("Ich stand gestern auf der Brücke und hab überlegt zu springen", CRISIS),
+    ("Wenn das so weitergeht, dann mach ich halt Schluss.", CRISIS),
+    # signs added with the triage stage
+    ("Das ganze Klo war rot, nachdem ich auf der Toilette war", SOMATIC),
+    ("Mein Sohn hat eine Knopfbatterie verschluckt", SOMATIC),
+    ("Mein Vater ist in der Küche zusammengebrochen", SOMATIC),
+    ("Meine Augen sind seit Tagen ganz gelb", SOMATIC),
+    ("Unser Baby ist 5 Wochen alt und hat 38,5 Fieber", SOMATIC),
+    # combinations, wherever they stand in the message
+    ("Meine Hosen rutschen. Ich esse ganz normal und weiß nicht warum.", SOMATIC),
+    ("Der Durchfall ist schlimm. Er weckt mich mehrmals.", SOMATIC),
 ]
 
 NO_ALARM_MESSAGES = [
@@ -297,6 +311,22 @@ NO_ALARM_MESSAGES = [
     "Hallo",
     "Danke, tschüss!",
     "",
+    # signs in the past and over, asked about as terms, explained, or about an animal
+    "Vor drei Jahren hatte ich Blut im Stuhl, das wurde damals abgeklärt.",
+    "Als Jugendliche habe ich mich geritzt, das ist lange her.",
+    "Vor zwei Monaten hatte ich Fieber und Durchfall, das ist längst vorbei.",
+    "Was bedeutet eigentlich Teerstuhl?",
+    "Warum fragen Sie im Fragebogen nach Blut im Stuhl?",
+    "Mein Stuhl ist schwarz, seit ich Eisentabletten nehme.",
+    "Beim Abwischen war Blut, ich habe gerade meine Periode.",
+    "Mein Hund hat blutigen Durchfall, was soll ich ihm geben?",
+    "Blut im Stuhl hatte ich nie.",
+    "Fieber nein, Gewichtsverlust nein, nur Blähungen.",
+    "Ich könnt mich erschießen, ich hab den Termin vergessen.",
+    "Bei den Preisen bleibt mir ja die Luft weg!",
+    # weight lost on purpose, night-time toilet visits without diarrhoea
+    "Meine Hosen sitzen lockerer, seit ich Intervallfasten mache.",
+    "Nachts muss ich nie raus, nur morgens ist der Stuhl weich.",
 ]
 
 OWN_SITUATION_MESSAGES = [
@@ -410,6 +440,36 @@ def test_negation_stays_inside_its_clause(text: str, expected: Optional[str]) ->
     assert detect_red_flag(text) == expected
 
 
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Vor einem Jahr hatte ich Blut im Stuhl, seit gestern wieder", SOMATIC),
+        ("Früher hatte ich Atemnot, jetzt wieder seit heute früh", SOMATIC),
+        ("Vor zwei Monaten hatte ich Blut im Stuhl.", SOMATIC),  # not said to be over
+        ("Ich nehme Eisentabletten und habe seit einer Stunde Brustschmerzen", SOMATIC),  # 112 signs stay
+    ],
+)
+def test_time_and_causes_do_not_hide_a_present_sign(text: str, expected: str) -> None:
+    assert detect_red_flag(text) == expected
+
+
+@pytest.mark.parametrize(
+    "text, calls_112",
+    [
+        ("Ich habe starke Brustschmerzen", True),
+        ("Ich bekomme kaum Luft", True),
+        ("Ich habe Blut erbrochen", True),
+        ("Ganz plötzlich extreme Bauchschmerzen", True),
+        ("Ich habe Blut im Stuhl", False),
+        ("Ich nehme ungewollt ab", False),
+        ("Blut im Stuhl und Atemnot", True),  # 112 when one of the signs calls for it
+    ],
+)
+def test_rules_tell_when_112_is_the_number(text: str, calls_112: bool) -> None:
+    hit = find_red_flag(text)
+    assert hit is not None and hit.call_112 is calls_112
+
+
 def test_crisis_wins_over_somatic() -> None:
     assert detect_red_flag("Ich habe Atemnot und Blut im Stuhl. Ich will sterben.") == CRISIS
 
@@ -455,7 +515,8 @@ def test_keep_list_covers_the_german_lemma_table() -> None:
 
 def test_every_red_flag_rule_is_exercised_by_a_test_message() -> None:
     fired = {find_red_flag(text).name for text, _ in RED_FLAG_MESSAGES if find_red_flag(text)}
-    unused = sorted(rule.name for rule in PATTERNS.red_flags if rule.name not in fired)
+    rules = [rule.name for rule in PATTERNS.red_flags] + [rule.name for rule in PATTERNS.combinations]
+    unused = sorted(name for name in rules if name not in fired)
     assert not unused, f"rules without a positive test message: {unused}"
 
 

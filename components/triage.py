@@ -1,0 +1,240 @@
+"""The triage stage: every typed message is triaged as `crisis`, `emergency` or `none`.
+
+It runs after the FAQ classifier but does not depend on it: its two parts are the rules of
+components/safety_checks.py (alarm terms, combinations, negation, animals) and a classifier trained
+only on triage data (components/triage_model.py), for what rules cannot cover. A `crisis` found by
+either part is answered with 112 and the TelefonSeelsorge; an `emergency` with the somatic advice.
+
+Rasa's parse result reports the intent `red_flag` for both urgent outcomes (the contract with the
+rules, stories and every evaluation), and entities that choose the answer:
+- `red_flag_type`: crisis | somatic
+- `emergency_level`: call_112 (chest pain, breathlessness, blood vomited or coughed up, sudden severe
+  abdominal pain), see_doctor (116 117 or a prompt visit), unspecified (the classifier alone: the
+  answer says when 112 is the number)
+- `urgent_subject`: self | other (the answer then speaks about the other person)
+A `red_flag` guessed by the FAQ classifier is never kept: only this stage decides what is urgent.
+Every typed message also gets `own_situation` (does the user speak about their own body?).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Text
+
+from rasa.engine.graph import ExecutionContext, GraphComponent
+from rasa.engine.recipes.default_recipe import DefaultV1Recipe
+from rasa.engine.storage.resource import Resource
+from rasa.engine.storage.storage import ModelStorage
+from rasa.shared.nlu.constants import (
+    ENTITIES,
+    ENTITY_ATTRIBUTE_END,
+    ENTITY_ATTRIBUTE_START,
+    ENTITY_ATTRIBUTE_TYPE,
+    ENTITY_ATTRIBUTE_VALUE,
+    EXTRACTOR,
+    INTENT,
+    INTENT_NAME_KEY,
+    INTENT_RANKING_KEY,
+    PREDICTED_CONFIDENCE_KEY,
+    TEXT,
+)
+from rasa.shared.nlu.training_data.message import Message
+from rasa.shared.nlu.training_data.training_data import TrainingData
+from sklearn.pipeline import Pipeline
+
+from components import triage_model
+from components.safety_checks import find_red_flag, is_about_an_animal, mentions_own_situation
+
+logger = logging.getLogger(__name__)
+
+RED_FLAG_INTENT = "red_flag"
+RED_FLAG_TYPE_ENTITY = "red_flag_type"
+EMERGENCY_LEVEL_ENTITY = "emergency_level"
+URGENT_SUBJECT_ENTITY = "urgent_subject"
+OWN_SITUATION_ENTITY = "own_situation"
+MODEL_FILE = "triage.skops"
+SUBJECT_MODEL_FILE = "subject.skops"
+OTHER_PERSON_THRESHOLD = 0.5
+
+
+@dataclass(frozen=True)
+class TriageResult:
+    outcome: str  # crisis | emergency | none
+    found_by: Optional[str] = None  # the rule's name, or "classifier"
+    emergency_level: str = "unspecified"  # call_112 | see_doctor | unspecified
+    subject: str = "self"  # self | other (set by with_subject)
+
+
+@DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.INTENT_CLASSIFIER, is_trainable=True)
+class TriageStage(GraphComponent):
+    """Triages every typed message; urgent ones get the intent `red_flag` and the entities above."""
+
+    @staticmethod
+    def get_default_config() -> Dict[Text, Any]:
+        return {
+            "training_data": "data/triage",
+            "C": 10.0,
+            "crisis_threshold": 0.5,
+            "emergency_threshold": 0.5,
+        }
+
+    @classmethod
+    def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
+        """The triage data are read from their own files, so Rasa must see when they change."""
+        return triage_model.fingerprint_of(Path(config.get("training_data") or cls.get_default_config()["training_data"]))
+
+    def __init__(
+        self,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        pipeline: Optional[Pipeline] = None,
+        subject_pipeline: Optional[Pipeline] = None,
+    ) -> None:
+        self._config = {**self.get_default_config(), **config}
+        self._model_storage = model_storage
+        self._resource = resource
+        self._pipeline = pipeline
+        self._subject_pipeline = subject_pipeline
+
+    @classmethod
+    def create(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+    ) -> TriageStage:
+        return cls(config, model_storage, resource)
+
+    def train(self, training_data: TrainingData) -> Resource:
+        examples = training_examples(Path(self._config["training_data"]), training_data)
+        self._pipeline = triage_model.fit(examples, C=float(self._config["C"]))
+        self._subject_pipeline = triage_model.fit_subject(examples, C=float(self._config["C"]))
+        self._persist()
+        return self._resource
+
+    def _persist(self) -> None:
+        import skops.io as sio
+
+        with self._model_storage.write_to(self._resource) as model_dir:
+            sio.dump(self._pipeline, model_dir / MODEL_FILE)
+            sio.dump(self._subject_pipeline, model_dir / SUBJECT_MODEL_FILE)
+
+    @classmethod
+    def load(
+        cls,
+        config: Dict[Text, Any],
+        model_storage: ModelStorage,
+        resource: Resource,
+        execution_context: ExecutionContext,
+        **kwargs: Any,
+    ) -> TriageStage:
+        import skops.io as sio
+
+        def load_pipeline(path: Path) -> Pipeline:
+            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in triage_model.TRUSTED_TYPES]
+            if untrusted:
+                raise ValueError(f"Refusing to load {path}: untrusted types {untrusted}")
+            return sio.load(path, trusted=triage_model.TRUSTED_TYPES)
+
+        with model_storage.read_from(resource) as model_dir:
+            pipeline = load_pipeline(model_dir / MODEL_FILE)
+            subject_pipeline = load_pipeline(model_dir / SUBJECT_MODEL_FILE)
+        return cls(config, model_storage, resource, pipeline, subject_pipeline)
+
+    def triage(self, text: str) -> TriageResult:
+        scores = triage_model.probabilities(self._pipeline, [text])[0] if self._pipeline else {}
+        result = triage_text(
+            text, scores, float(self._config["crisis_threshold"]), float(self._config["emergency_threshold"])
+        )
+        if result.outcome != "none" and self._subject_pipeline is not None:
+            result = with_subject(result, triage_model.probability_of_other_person(self._subject_pipeline, text))
+        return result
+
+    def process(self, messages: List[Message]) -> List[Message]:
+        for message in messages:
+            text = message.get(TEXT) or ""
+            if text.startswith("/"):
+                continue  # a button payload such as "/affirm": the user typed nothing
+            annotate_message(message, self.triage(text))
+        return messages
+
+
+def triage_text(text: str, scores: Dict[str, float], crisis_threshold: float, emergency_threshold: float) -> TriageResult:
+    """The outcome for one typed message from the rules and the classifier's scores.
+
+    A crisis found by either part wins, because its answer also names 112; then a rule's emergency
+    (which knows whether 112 is the number); then the classifier's emergency.
+    """
+    hit = find_red_flag(text)
+    by_classifier = triage_model.decide(scores, crisis_threshold, emergency_threshold)
+    if not hit and by_classifier == "none":
+        return TriageResult("none")
+    if by_classifier != "crisis" and (not hit or hit.kind != "crisis") and is_about_an_animal(text):
+        return TriageResult("none")  # the dog's diarrhoea; a crisis is never overruled
+    if hit and hit.kind == "crisis":
+        return TriageResult("crisis", hit.name)
+    if by_classifier == "crisis":
+        return TriageResult("crisis", "classifier")
+    if hit:
+        return TriageResult("emergency", hit.name, "call_112" if hit.call_112 else "see_doctor")
+    return TriageResult("emergency", "classifier")
+
+
+def with_subject(result: TriageResult, other_person_probability: float) -> TriageResult:
+    """Whose signs they are, from the subject model (word lists could not tell, in dialect least of all)."""
+    subject = "other" if other_person_probability >= OTHER_PERSON_THRESHOLD else "self"
+    return TriageResult(result.outcome, result.found_by, result.emergency_level, subject)
+
+
+def training_examples(directory: Path, training_data: TrainingData) -> List[triage_model.TriageExample]:
+    """The triage data, plus the FAQ's ordinary questions as `none` (the commonest non-urgent messages)."""
+    return triage_model.load_triage_data(directory) + [
+        triage_model.TriageExample(message.get(TEXT), "none")
+        for message in training_data.intent_examples
+        if message.get(INTENT) != RED_FLAG_INTENT and not (message.get(TEXT) or "").startswith("/")
+    ]
+
+
+def annotate_message(message: Message, result: TriageResult) -> None:
+    """Set the intent and entities of one typed message from its triage result."""
+    text = message.get(TEXT) or ""
+    entities = list(message.get(ENTITIES) or [])
+    if result.outcome == "none":
+        _drop_red_flag_intent(message)
+    else:
+        logger.info("Triage: %s (found by %s)", result.outcome, result.found_by)  # never the text
+        _force_red_flag_intent(message)
+        red_flag_type = "crisis" if result.outcome == "crisis" else "somatic"
+        entities.append(_whole_message_entity(text, RED_FLAG_TYPE_ENTITY, red_flag_type))
+        entities.append(_whole_message_entity(text, EMERGENCY_LEVEL_ENTITY, result.emergency_level))
+        entities.append(_whole_message_entity(text, URGENT_SUBJECT_ENTITY, result.subject))
+    entities.append(_whole_message_entity(text, OWN_SITUATION_ENTITY, mentions_own_situation(text)))
+    message.set(ENTITIES, entities, add_to_output=True)
+
+
+def _drop_red_flag_intent(message: Message) -> None:
+    ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
+    if (message.get(INTENT) or {}).get(INTENT_NAME_KEY) == RED_FLAG_INTENT and ranking:
+        message.set(INTENT, ranking[0], add_to_output=True)
+    message.set(INTENT_RANKING_KEY, ranking, add_to_output=True)
+
+
+def _force_red_flag_intent(message: Message) -> None:
+    intent = {INTENT_NAME_KEY: RED_FLAG_INTENT, PREDICTED_CONFIDENCE_KEY: 1.0}
+    ranking = [e for e in message.get(INTENT_RANKING_KEY) or [] if e.get(INTENT_NAME_KEY) != RED_FLAG_INTENT]
+    message.set(INTENT, intent, add_to_output=True)
+    message.set(INTENT_RANKING_KEY, [intent, *ranking], add_to_output=True)
+
+
+def _whole_message_entity(text: Text, entity: Text, value: Any) -> Dict[Text, Any]:
+    return {
+        ENTITY_ATTRIBUTE_TYPE: entity,
+        ENTITY_ATTRIBUTE_VALUE: value,
+        ENTITY_ATTRIBUTE_START: 0,
+        ENTITY_ATTRIBUTE_END: len(text),
+        EXTRACTOR: TriageStage.__name__,
+    }

@@ -1,0 +1,135 @@
+"""The triage classifier: its own training data (data/triage/), its own model, three outcomes.
+
+It exists for what rules cannot cover, above all indirect suicidal statements ("ich falle allen nur
+zur Last"). It sees only the triage data and ordinary FAQ questions (as `none`), never the FAQ
+intents, so a change to the FAQ cannot move a triage decision. Word and character n-grams of the
+normalised text feed a logistic regression; character n-grams make it robust to typos and
+compounds. Logistic regression gives probabilities, so the thresholds in config.yml (chosen on
+tests/triage/dev.yml for recall on `crisis` first, then `emergency`) mean the same after retraining.
+A second, smaller model of the same kind tells whether an urgent message is about someone else.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
+
+import numpy as np
+import yaml
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import FeatureUnion, Pipeline
+
+from components.text_normalization import normalize_text
+
+OUTCOMES: Tuple[str, ...] = ("crisis", "emergency", "none")
+URGENT: Tuple[str, ...] = ("crisis", "emergency")
+TRIAGE_DATA_KEY = "triage"
+OTHER_PERSON_KEY = "about_someone_else"
+
+# Types inside the fitted pipeline that skops does not trust by default; anything else is refused.
+TRUSTED_TYPES = [
+    "scipy.sparse._csr.csr_matrix",
+    "sklearn.feature_extraction.text._VectorizerMixin",
+    "numpy.float64",
+    "builtins.getattr",
+]
+
+
+@dataclass(frozen=True)
+class TriageExample:
+    text: str
+    outcome: str
+    about_someone_else: bool = False  # urgent messages only: the signs belong to another person
+
+
+def triage_data_files(directory: Path) -> List[Path]:
+    return sorted(directory.glob("*.yml"))
+
+
+def load_triage_data(directory: Path) -> List[TriageExample]:
+    """Read every ``data/triage/*.yml``.
+
+    Each file holds ``triage: {crisis: [...], emergency: [...], none: [...]}`` and, optionally,
+    ``about_someone_else: [...]``: those of its urgent messages whose signs belong to another person.
+    """
+    examples: List[TriageExample] = []
+    files = triage_data_files(directory)
+    if not files:
+        raise ValueError(f"no triage training data in {directory}")
+    for path in files:
+        content = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        section = content.get(TRIAGE_DATA_KEY)
+        if not isinstance(section, dict) or not set(section) <= set(OUTCOMES):
+            raise ValueError(f"{path}: expected '{TRIAGE_DATA_KEY}:' with the keys {OUTCOMES}")
+        others = {str(text) for text in content.get(OTHER_PERSON_KEY) or []}
+        urgent = {str(text) for outcome in URGENT for text in section.get(outcome) or []}
+        if others - urgent:
+            raise ValueError(f"{path}: '{OTHER_PERSON_KEY}' lists messages that are not urgent: {sorted(others - urgent)[:3]}")
+        for outcome, texts in section.items():
+            examples.extend(TriageExample(str(text), outcome, str(text) in others) for text in texts or [])
+    return examples
+
+
+def fingerprint_of(directory: Path) -> str:
+    """Changes whenever a triage data file changes, so Rasa retrains the classifier."""
+    digest = hashlib.sha256()
+    for path in triage_data_files(directory):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
+    features = FeatureUnion(
+        [
+            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)),
+        ]
+    )
+    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=random_state)
+    return Pipeline([("features", features), ("classifier", classifier)])
+
+
+def fit(examples: Sequence[TriageExample], C: float) -> Pipeline:
+    pipeline = new_pipeline(C)
+    pipeline.fit([normalize_text(e.text) for e in examples], [e.outcome for e in examples])
+    return pipeline
+
+
+def fit_subject(examples: Sequence[TriageExample], C: float) -> Pipeline:
+    """Who has the signs: trained on the urgent messages only, `other` or `self`.
+
+    Dialect and bare relatives ("Mudder", "Kind (3) hat ...", "Mama hustet") defeat word lists; the
+    same n-gram model learns them from the examples.
+    """
+    urgent = [e for e in examples if e.outcome in URGENT]
+    pipeline = new_pipeline(C)
+    pipeline.fit([normalize_text(e.text) for e in urgent], ["other" if e.about_someone_else else "self" for e in urgent])
+    return pipeline
+
+
+def probability_of_other_person(pipeline: Pipeline, text: str) -> float:
+    classes = list(pipeline.classes_)
+    return float(pipeline.predict_proba([normalize_text(text)])[0][classes.index("other")])
+
+
+def probabilities(pipeline: Pipeline, texts: Iterable[str]) -> List[Dict[str, float]]:
+    """Probability of each outcome for each text."""
+    normalized = [normalize_text(text) for text in texts]
+    if not normalized:
+        return []
+    matrix: np.ndarray = pipeline.predict_proba(normalized)
+    classes = list(pipeline.classes_)
+    return [{outcome: float(row[classes.index(outcome)]) for outcome in classes} for row in matrix]
+
+
+def decide(scores: Mapping[str, float], crisis_threshold: float, emergency_threshold: float) -> str:
+    """The classifier's outcome: crisis is checked first, because a missed crisis is the worst error."""
+    if scores.get("crisis", 0.0) >= crisis_threshold:
+        return "crisis"
+    if scores.get("emergency", 0.0) >= emergency_threshold:
+        return "emergency"
+    return "none"

@@ -1,0 +1,98 @@
+"""The triage stage's decisions (components/triage.py), without a trained model: rules plus given scores."""
+
+from typing import List, Optional
+
+import pytest
+from rasa.shared.nlu.training_data.message import Message
+
+from components.triage import TriageResult, annotate_message, triage_text, with_subject
+
+THRESHOLDS = (0.5, 0.5)
+NOTHING = {"crisis": 0.0, "emergency": 0.0, "none": 1.0}
+
+
+def classified(text: str, ranking: List[tuple]) -> Message:
+    message = Message(data={"text": text})
+    entries = [{"name": name, "confidence": confidence} for name, confidence in ranking]
+    message.set("intent", entries[0])
+    message.set("intent_ranking", entries)
+    message.set("entities", [])
+    return message
+
+
+def entity(message: Message, name: str) -> Optional[object]:
+    return next((e["value"] for e in message.get("entities") if e["entity"] == name), None)
+
+
+def test_a_rule_alone_finds_an_emergency_and_knows_the_number() -> None:
+    result = triage_text("Ich habe seit einer Stunde starke Brustschmerzen", NOTHING, *THRESHOLDS)
+    assert (result.outcome, result.emergency_level) == ("emergency", "call_112")
+    result = triage_text("Seit gestern Blut im Stuhl", NOTHING, *THRESHOLDS)
+    assert (result.outcome, result.emergency_level) == ("emergency", "see_doctor")
+
+
+def test_the_classifier_alone_finds_a_crisis() -> None:
+    scores = {"crisis": 0.8, "emergency": 0.1, "none": 0.1}
+    result = triage_text("Ich sehe für mich keinen Ausweg mehr", scores, *THRESHOLDS)
+    assert (result.outcome, result.found_by) == ("crisis", "classifier")
+
+
+def test_a_crisis_wins_over_an_emergency_whichever_part_found_it() -> None:
+    scores = {"crisis": 0.7, "emergency": 0.2, "none": 0.1}
+    assert triage_text("Ich habe Blut im Stuhl und mag nicht mehr", scores, *THRESHOLDS).outcome == "crisis"
+
+
+def test_an_emergency_found_only_by_the_classifier_leaves_the_number_to_the_answer() -> None:
+    scores = {"crisis": 0.0, "emergency": 0.9, "none": 0.1}
+    result = triage_text("Mir ist ganz komisch und alles dreht sich", scores, *THRESHOLDS)
+    assert (result.outcome, result.emergency_level) == ("emergency", "unspecified")
+
+
+def test_scores_below_the_thresholds_are_not_urgent() -> None:
+    scores = {"crisis": 0.3, "emergency": 0.3, "none": 0.4}
+    assert triage_text("Ich habe Blähungen nach dem Essen", scores, *THRESHOLDS).outcome == "none"
+
+
+def test_an_animal_gets_no_emergency_but_a_crisis_is_never_overruled() -> None:
+    scores = {"crisis": 0.0, "emergency": 0.9, "none": 0.1}
+    assert triage_text("Mein Hund hat blutigen Durchfall", scores, *THRESHOLDS).outcome == "none"
+    crisis = {"crisis": 0.9, "emergency": 0.0, "none": 0.1}
+    assert triage_text("Wenn mein Hund stirbt, will ich auch nicht mehr leben", crisis, *THRESHOLDS).outcome == "crisis"
+
+
+@pytest.mark.parametrize("probability, subject", [(0.9, "other"), (0.2, "self")])
+def test_the_subject_model_says_whose_signs_they_are(probability: float, subject: str) -> None:
+    assert with_subject(TriageResult("emergency", "rule", "call_112"), probability).subject == subject
+
+
+def test_urgent_messages_get_red_flag_and_the_entities_that_choose_the_answer() -> None:
+    message = classified("Mein Mann hat Blut erbrochen", [("extraintestinal_symptoms", 0.8)])
+    annotate_message(message, TriageResult("emergency", "vomiting_blood", "call_112", "other"))
+    assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
+    assert message.get("intent_ranking")[1]["name"] == "extraintestinal_symptoms"
+    assert (entity(message, "red_flag_type"), entity(message, "emergency_level"), entity(message, "urgent_subject")) == (
+        "somatic",
+        "call_112",
+        "other",
+    )
+
+
+def test_a_crisis_is_reported_as_red_flag_of_type_crisis() -> None:
+    message = classified("Ich will nicht mehr", [("out_of_scope", 0.5)])
+    annotate_message(message, TriageResult("crisis", "classifier"))
+    assert message.get("intent")["name"] == "red_flag" and entity(message, "red_flag_type") == "crisis"
+
+
+def test_a_red_flag_guessed_by_the_faq_classifier_is_dropped() -> None:
+    message = classified("Was bedeutet Teerstuhl?", [("red_flag", 0.7), ("diagnosis", 0.2)])
+    annotate_message(message, TriageResult("none"))
+    assert message.get("intent")["name"] == "diagnosis"
+    assert all(e["name"] != "red_flag" for e in message.get("intent_ranking"))
+    assert entity(message, "red_flag_type") is None
+
+
+@pytest.mark.parametrize("text, own", [("Habe ich Leaky Gut?", True), ("Was ist Leaky Gut?", False)])
+def test_every_message_says_whether_it_is_about_the_user(text: str, own: bool) -> None:
+    message = classified(text, [("diagnosis", 0.9)])
+    annotate_message(message, TriageResult("none"))
+    assert entity(message, "own_situation") is own
