@@ -94,6 +94,7 @@ class SafetyPatterns:
     red_flags: Tuple[RedFlagRule, ...]
     combinations: Tuple[CombinationRule, ...]
     typo_corrections: Mapping[str, str]
+    dialect_words: Mapping[str, str]
 
 
 @dataclass(frozen=True)
@@ -185,6 +186,12 @@ def _word_patterns(data: Mapping[str, Any], key: str) -> Tuple[Pattern[str], ...
     return tuple(_compile_word_pattern(pattern, key) for pattern in _string_list(data, key))
 
 
+def _dialect_words(section: Any) -> Dict[str, str]:
+    if not isinstance(section, dict) or not all(isinstance(v, str) and v for v in section.values()):
+        raise ValueError("'dialect' must map words to their standard spelling")
+    return {str(word): spelling for word, spelling in section.items()}
+
+
 def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
     """Read and compile the pattern file; raise ``ValueError`` if it is malformed."""
     with path.open(encoding="utf-8") as handle:
@@ -213,6 +220,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
         red_flags=_compile_red_flags(data.get("red_flags")),
         combinations=_compile_combinations(data.get("combinations") or []),
         typo_corrections=_build_typo_corrections(data.get("typo_tolerance")),
+        dialect_words=_dialect_words(data.get("dialect")),
     )
 
 
@@ -229,8 +237,10 @@ def _matches_any(patterns: Sequence[Pattern[str]], text: str) -> bool:
 
 
 def _correct_typos(normalized: str) -> str:
-    corrections = PATTERNS.typo_corrections
-    return " ".join(corrections.get(word, word) for word in normalized.split())
+    """Dialect words to their standard spelling, then single typos in alarm words undone."""
+    dialect, corrections = PATTERNS.dialect_words, PATTERNS.typo_corrections
+    words = (dialect.get(word, word) for word in normalized.split())
+    return " ".join(corrections.get(word, word) for word in " ".join(words).split())
 
 
 def _split_clauses(text: str, correct_typos: bool = False) -> List[_Clause]:
@@ -326,7 +336,7 @@ def find_red_flag(text: str) -> Optional[RedFlagHit]:
     clauses = _split_clauses(text, correct_typos=True)
     resolved = any(_matches_any(PATTERNS.resolved, clause.text) for clause in clauses)
     current_clauses = [clause for clause in clauses if not _is_not_current(clause, resolved)]
-    harmless_cause_named = any(_matches_any(PATTERNS.harmless_causes, clause.text) for clause in clauses)
+    harmless_cause_named = any(_part_occurs(pattern, clauses) for pattern in PATTERNS.harmless_causes)
     for kind in RED_FLAG_KINDS:
         hit = _first_hit(_RULES_BY_KIND[kind], current_clauses, harmless_cause_named)
         if hit:
@@ -362,3 +372,4 @@ def is_about_an_animal(text: str) -> bool:
         for clause, about_animal in zip(clauses, animal)
         if not about_animal
     )
+

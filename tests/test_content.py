@@ -84,7 +84,38 @@ def test_every_medical_answer_is_covered() -> None:
     assert medical == set(KEY_PHRASES)
 
 
-def test_red_flag_answers_name_the_emergency_numbers() -> None:
-    somatic, crisis = sorted(response_texts("utter_red_flag"), key=lambda text: "TelefonSeelsorge" in text)
-    assert "112" in somatic and "116 117" in somatic and "ärztlich abklären" in somatic
-    assert "112" in crisis and "0800 111 0 111" in crisis and "0800 111 0 222" in crisis
+def red_flag_variations() -> List[dict]:
+    domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
+    return domain["responses"]["utter_red_flag"]
+
+
+def conditions(variation: dict) -> Dict[str, str]:
+    return {condition["name"]: condition["value"] for condition in variation.get("condition") or []}
+
+
+def test_every_crisis_answer_gives_112_and_the_telefonseelsorge() -> None:
+    crisis = [v["text"] for v in red_flag_variations() if conditions(v).get("red_flag_type") == "crisis"]
+    assert len(crisis) == 2
+    for text in crisis:
+        assert "112" in text and "0800 111 0 111" in text and "0800 111 0 222" in text
+
+
+def test_emergency_answers_say_plainly_which_number() -> None:
+    for variation in red_flag_variations():
+        text, level = variation["text"], conditions(variation).get("emergency_level")
+        assert "112" in text
+        if level == "call_112":
+            assert "116 117" not in text, "for these signs 112 is the number, nothing else"
+        elif conditions(variation).get("red_flag_type") != "crisis":
+            assert "116 117" in text and "ärztlich abklären" in text
+
+
+def test_urgent_answers_about_someone_else_speak_about_that_person() -> None:
+    for variation in red_flag_variations():
+        about_other = conditions(variation).get("urgent_subject") == "other"
+        assert ("Person" in variation["text"]) is about_other, variation["text"]
+
+
+def test_urgent_answers_are_not_reproachful() -> None:
+    for variation in red_flag_variations():
+        assert "ernst" not in variation["text"].split("klingt sehr ernst")[-1], variation["text"]

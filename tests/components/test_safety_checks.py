@@ -186,6 +186,8 @@ RED_FLAG_MESSAGES = [
     ("Mein Sohn hat eine Knopfbatterie verschluckt", SOMATIC),
     ("Mein Vater ist in der Küche zusammengebrochen", SOMATIC),
     ("Meine Augen sind seit Tagen ganz gelb", SOMATIC),
+    ("Bei meiner Mutter hängt seit einer halben Stunde der Mundwinkel", SOMATIC),
+    ("mei opa huast bluat", SOMATIC),
     ("Unser Baby ist 5 Wochen alt und hat 38,5 Fieber", SOMATIC),
     # combinations, wherever they stand in the message
     ("Meine Hosen rutschen. Ich esse ganz normal und weiß nicht warum.", SOMATIC),

@@ -77,24 +77,44 @@ def test_bot_challenge(assistant, sender) -> None:
 
 
 @pytest.mark.parametrize(
-    "message",
+    "message, number",
     [
-        "Ich habe seit gestern Blut im Stuhl",
-        "Kann Leaky Gut schwarzen Stuhl machen? Meiner ist seit zwei Tagen schwarz",
-        "ich habe ploetzlich ganz starke bauchschmerzen",
-        "Ich habe hohes Fieber und Durchfall",
-        "Seit einer Woche Schmerzen in der Brust und Atemnot",
+        ("Ich habe seit gestern Blut im Stuhl", ON_CALL_SERVICE),
+        ("Kann Leaky Gut schwarzen Stuhl machen? Meiner ist seit zwei Tagen schwarz", ON_CALL_SERVICE),
+        ("Ich habe hohes Fieber und Durchfall", ON_CALL_SERVICE),
+        ("ich habe ploetzlich ganz starke bauchschmerzen", EMERGENCY),
+        ("Seit einer Woche Schmerzen in der Brust und Atemnot", EMERGENCY),
     ],
 )
-def test_red_flags_get_urgent_advice_and_nothing_else(assistant, sender, message) -> None:
+def test_red_flags_get_urgent_advice_and_nothing_else(assistant, sender, message, number) -> None:
     replies = assistant.say(sender, message)
     assert len(replies) == 1 and not replies[0].get("buttons")
-    assert EMERGENCY in replies[0]["text"] and ON_CALL_SERVICE in replies[0]["text"]
+    assert EMERGENCY in replies[0]["text"] and number in replies[0]["text"]
 
 
 def test_suicidal_statement_gets_crisis_numbers(assistant, sender) -> None:
     [reply] = assistant.say(sender, "Ich will nicht mehr leben")
     assert "0800 111 0 111" in reply["text"] and EMERGENCY in reply["text"]
+
+
+def test_crisis_found_only_by_the_triage_classifier_gets_the_helpline(assistant, sender) -> None:
+    from components.safety_checks import find_red_flag
+
+    message = "Ich sehe für mich einfach keinen Ausweg mehr, alle hätten es leichter ohne mein Gejammer"
+    assert find_red_flag(message) is None  # no rule knows this wording: only the classifier can find it
+    [reply] = assistant.say(sender, message)
+    assert "0800 111 0 111" in reply["text"] and "0800 111 0 222" in reply["text"] and EMERGENCY in reply["text"]
+
+
+def test_urgent_signs_of_a_relative_are_answered_about_that_person(assistant, sender) -> None:
+    [reply] = assistant.say(sender, "Mein Mann hat gerade Blut erbrochen, was soll ich tun?")
+    assert EMERGENCY in reply["text"] and "betroffene Person" in reply["text"]
+
+
+def test_everyday_symptom_talk_gets_a_kind_answer_without_emergency_numbers(assistant, sender) -> None:
+    replies = texts(assistant.say(sender, "Seit dem Umzug habe ich viel Stress und dauernd Blähungen"))
+    assert replies and not any(EMERGENCY in text or ON_CALL_SERVICE in text for text in replies), replies
+    assert any("nicht beurteilen" in text and "Blut im Stuhl" in text and "Termin" in text for text in replies), replies
 
 
 def test_non_urgent_question_gets_no_emergency_answer(assistant, sender) -> None:
