@@ -98,6 +98,8 @@ class TriageStage(GraphComponent):
         self._resource = resource
         self._pipeline = pipeline
         self._subject_pipeline = subject_pipeline
+        self._scorer = triage_model.OneMessageScorer(pipeline) if pipeline is not None else None
+        self._subject_scorer = triage_model.OneMessageScorer(subject_pipeline) if subject_pipeline is not None else None
 
     @classmethod
     def create(
@@ -113,6 +115,8 @@ class TriageStage(GraphComponent):
         examples = training_examples(Path(self._config["training_data"]), training_data)
         self._pipeline = triage_model.fit(examples, C=float(self._config["C"]))
         self._subject_pipeline = triage_model.fit_subject(examples, C=float(self._config["C"]))
+        self._scorer = triage_model.OneMessageScorer(self._pipeline)
+        self._subject_scorer = triage_model.OneMessageScorer(self._subject_pipeline)
         self._persist()
         return self._resource
 
@@ -146,12 +150,12 @@ class TriageStage(GraphComponent):
         return cls(config, model_storage, resource, pipeline, subject_pipeline)
 
     def triage(self, text: str) -> TriageResult:
-        scores = triage_model.probabilities(self._pipeline, [text])[0] if self._pipeline else {}
+        scores = self._scorer.probabilities(text) if self._scorer else {}
         result = triage_text(
             text, scores, float(self._config["crisis_threshold"]), float(self._config["emergency_threshold"])
         )
-        if result.outcome != "none" and self._subject_pipeline is not None:
-            result = with_subject(result, triage_model.probability_of_other_person(self._subject_pipeline, text))
+        if result.outcome != "none" and self._subject_scorer is not None:
+            result = with_subject(result, self._subject_scorer.probabilities(text)["other"])
         return result
 
     def process(self, messages: List[Message]) -> List[Message]:

@@ -29,7 +29,7 @@ def main(show_errors: bool) -> None:
     config = next(c for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"] if c["name"].endswith("TriageStage"))
     examples = training_examples(ROOT / config["training_data"], load_data(str(ROOT / "data" / "nlu")))
     pipeline = triage_model.fit(examples, C=float(config["C"]))
-    subject_pipeline = triage_model.fit_subject(examples, C=float(config["C"]))
+    subject_scorer = triage_model.OneMessageScorer(triage_model.fit_subject(examples, C=float(config["C"])))
     dev = load_set(DEV_SET)
     scores = dict(zip((e.text for e in dev), triage_model.probabilities(pipeline, [e.text for e in dev])))
     rows = []
@@ -56,7 +56,7 @@ def main(show_errors: bool) -> None:
     def configured(text: str) -> Outcome:
         result = triage_text(text, scores[text], chosen_c, chosen_e)
         if result.outcome != "none":
-            result = with_subject(result, triage_model.probability_of_other_person(subject_pipeline, text))
+            result = with_subject(result, subject_scorer.probabilities(text)["other"])
         return Outcome(result.outcome, result.subject)
 
     print(report(f"dev with config.yml thresholds ({chosen_c}, {chosen_e})", score(dev, configured), show_errors))
