@@ -21,6 +21,7 @@ import yaml
 
 from benchmarks.load import run_load
 from benchmarks.processes import children_by_parent
+from benchmarks.triage import TriageFigures, triage_figures
 from deploy.local import NginxLayout, TopologyError, nginx_bin, render_nginx_config
 from tests.e2e.servers import PROJECT_ROOT, Assistant, free_port, private_redis, wait_for_http
 from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
@@ -177,16 +178,17 @@ def main() -> None:
         default_model, default_train = default_pipeline_model(work)
         models = {"this assistant": work / "ours.tar.gz", "Rasa default pipeline": default_model}
         accuracy_rows = {label: asyncio.run(intent_accuracy(model)) for label, model in models.items()}
+        triage = asyncio.run(triage_figures(models["this assistant"]))
         load_rows, ready, memory = [], {}, {}
         for label, model in models.items():
             rows, ready[label], memory[label] = serve_and_load(model, work / label.replace(" ", "-"), label)
             load_rows += rows
     write_report(accuracy_rows, {"this assistant": ours_train, "Rasa default pipeline": default_train},
-                 load_rows, ready, memory)
+                 load_rows, ready, memory, triage)
     print(REPORT.read_text())
 
 
-def write_report(accuracy_rows, training, load_rows, ready, memory) -> None:
+def write_report(accuracy_rows, training, load_rows, ready, memory, triage: TriageFigures) -> None:
     columns = list(next(iter(accuracy_rows.values())))
     setups = list(next(iter(memory.values())))
     lines = [
@@ -201,6 +203,12 @@ def write_report(accuracy_rows, training, load_rows, ready, memory) -> None:
     ]
     lines += [f"| {label} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |"
               for label, scores in accuracy_rows.items()]
+    lines += ["", "## Triage (tests/triage/sealed.yml, written independently, never tuned on)", "",
+              "Urgent recall: urgent messages answered with urgent advice; crisis: suicidal or self-harm messages "
+              "answered with the TelefonSeelsorge; false alarms: non-urgent messages answered with 112 or 116 117. "
+              "Stage time: the triage stage alone (rules, classifier, subject) per message; parse: Rasa's whole NLU.", "",
+              "| set | urgent recall | crisis with helpline | false alarms | stage ms mean | stage ms p95 | parse ms mean |",
+              "|---|---|---|---|---|---|---|", triage.row()]
     lines += ["", "## Server", "",
               "| model | training (s) | start to ready (s) | " + " | ".join(f"RSS after load, {s} (MB per process)"
                                                                  for s in setups) + " |",

@@ -12,6 +12,7 @@ A second, smaller model of the same kind tells whether an urgent message is abou
 from __future__ import annotations
 
 import hashlib
+import random
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
@@ -74,18 +75,36 @@ def load_triage_data(directory: Path) -> List[TriageExample]:
 
 
 def fingerprint_of(directory: Path) -> str:
-    """Changes whenever a triage data file changes, so Rasa retrains the classifier."""
-    digest = hashlib.sha256()
+    """Changes whenever a triage data file or this module changes, so Rasa retrains the classifier.
+
+    Rasa's training cache knows a component only by its class name and config; without this it would
+    restore a classifier trained on old data or with old features.
+    """
+    digest = hashlib.sha256(Path(__file__).read_bytes())
     for path in triage_data_files(directory):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
     return digest.hexdigest()
 
 
+def word_stop_list() -> List[str]:
+    """spaCy's German stop words, normalised, except the negations that change a message's meaning.
+
+    Without them a short message whose only known word is "und" was scored by that word alone.
+    """
+    from spacy.lang.de.stop_words import STOP_WORDS
+
+    negations = {"nicht", "nichts", "nie", "niemals", "kein", "keine", "keinen", "keinem", "keiner", "keines", "ohne", "weder"}
+    return sorted({normalize_text(word) for word in STOP_WORDS} - negations - {""})
+
+
 def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
+    words = TfidfVectorizer(
+        analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=2, stop_words=word_stop_list()
+    )
     features = FeatureUnion(
         [
-            ("words", TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=1)),
+            ("words", words),
             ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)),
         ]
     )
@@ -93,7 +112,34 @@ def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
+def with_typos(text: str, seed: int) -> str:
+    """The way hurried patients type: one letter of some longer words dropped, doubled or swapped.
+
+    Training on such a copy of every example teaches the classifier that a misspelt ordinary word
+    ("zucer") is no alarm, and that a misspelt alarm word still is.
+    """
+    rng = random.Random(seed)
+    words = normalize_text(text).split()
+    for index, word in enumerate(words):
+        if len(word) >= 5 and rng.random() < 0.4:
+            position = rng.randrange(1, len(word) - 1)
+            kind = rng.randrange(3)
+            if kind == 0:
+                words[index] = word[:position] + word[position + 1 :]
+            elif kind == 1:
+                words[index] = word[:position] + word[position] + word[position:]
+            else:
+                words[index] = word[:position] + word[position + 1] + word[position] + word[position + 2 :]
+    return " ".join(words)
+
+
+def with_typo_copies(examples: Sequence[TriageExample]) -> List[TriageExample]:
+    copies = [TriageExample(with_typos(e.text, seed), e.outcome, e.about_someone_else) for seed, e in enumerate(examples)]
+    return [*examples, *(copy for copy, e in zip(copies, examples) if copy.text != normalize_text(e.text))]
+
+
 def fit(examples: Sequence[TriageExample], C: float) -> Pipeline:
+    examples = with_typo_copies(examples)
     pipeline = new_pipeline(C)
     pipeline.fit([normalize_text(e.text) for e in examples], [e.outcome for e in examples])
     return pipeline
@@ -105,7 +151,7 @@ def fit_subject(examples: Sequence[TriageExample], C: float) -> Pipeline:
     Dialect and bare relatives ("Mudder", "Kind (3) hat ...", "Mama hustet") defeat word lists; the
     same n-gram model learns them from the examples.
     """
-    urgent = [e for e in examples if e.outcome in URGENT]
+    urgent = with_typo_copies([e for e in examples if e.outcome in URGENT])
     pipeline = new_pipeline(C)
     pipeline.fit([normalize_text(e.text) for e in urgent], ["other" if e.about_someone_else else "self" for e in urgent])
     return pipeline

@@ -93,6 +93,15 @@ def conditions(variation: dict) -> Dict[str, str]:
     return {condition["name"]: condition["value"] for condition in variation.get("condition") or []}
 
 
+def test_no_two_urgent_answers_can_be_chosen_for_the_same_message() -> None:
+    """Rasa picks at random among all variations whose conditions match: they must exclude each other."""
+    keys = [tuple(sorted(conditions(v).items())) for v in red_flag_variations() if v.get("condition")]
+    assert len(keys) == len(set(keys)) == 8
+    for key in keys:
+        values = dict(key)
+        assert "urgent_subject" in values and (values["red_flag_type"] == "crisis" or "emergency_level" in values)
+
+
 def test_every_crisis_answer_gives_112_and_the_telefonseelsorge() -> None:
     crisis = [v["text"] for v in red_flag_variations() if conditions(v).get("red_flag_type") == "crisis"]
     assert len(crisis) == 2

@@ -179,6 +179,8 @@ RED_FLAG_MESSAGES = [
     # indirect crisis wording and places
     ("Ich falle allen nur zur Last mit meinem ewigen Bauch.", CRISIS),
     ("Keine Sorge, ich werde euch nicht mehr lange nerven.", CRISIS),
+    ("Ich habe mit allem abgeschlossen und mir überlegt, wie ich es mache.", CRISIS),
+    ("manchmal denke ich dran mir das leben zu nehmne", CRISIS),
     ("Meine Schwester will niemandem mehr zur Last fallen und verschenkt ihre Sachen", CRISIS),
     ("Ich stand gestern auf der Brücke und hab überlegt zu springen", CRISIS),
     ("Wenn das so weitergeht, dann mach ich halt Schluss.", CRISIS),

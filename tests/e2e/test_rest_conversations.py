@@ -52,6 +52,11 @@ def test_causes_with_trigger_and_follow_up(assistant, sender) -> None:
     assert "Antibiotika" in antibiotics[0]["text"] and "individuell unterschiedlich" in antibiotics[0]["text"]
 
 
+def test_a_first_question_about_one_trigger_gets_the_booking_offer(assistant, sender) -> None:
+    replies = texts(assistant.say(sender, "Kann Stress den Darm durchlässig machen?"))
+    assert "beide Richtungen" in replies[0] and "Termin" in replies[1], replies
+
+
 def test_trigger_buttons_carry_their_entity_and_work_when_clicked(assistant, sender) -> None:
     overview = assistant.say(sender, "Woher kommt ein Leaky Gut?")
     payloads = {button["title"]: button["payload"] for button in overview[0]["buttons"]}
