@@ -83,7 +83,9 @@ class TriageStage(GraphComponent):
     @classmethod
     def fingerprint_addon(cls, config: Dict[str, Any]) -> Optional[str]:
         """The triage data are read from their own files, so Rasa must see when they change."""
-        return triage_model.fingerprint_of(Path(config.get("training_data") or cls.get_default_config()["training_data"]))
+        return triage_model.fingerprint_of(
+            Path(config.get("training_data") or cls.get_default_config()["training_data"])
+        )
 
     def __init__(
         self,
@@ -99,7 +101,9 @@ class TriageStage(GraphComponent):
         self._pipeline = pipeline
         self._subject_pipeline = subject_pipeline
         self._scorer = triage_model.OneMessageScorer(pipeline) if pipeline is not None else None
-        self._subject_scorer = triage_model.OneMessageScorer(subject_pipeline) if subject_pipeline is not None else None
+        self._subject_scorer = (
+            triage_model.OneMessageScorer(subject_pipeline) if subject_pipeline is not None else None
+        )
 
     @classmethod
     def create(
@@ -167,7 +171,9 @@ class TriageStage(GraphComponent):
         return messages
 
 
-def triage_text(text: str, scores: Dict[str, float], crisis_threshold: float, emergency_threshold: float) -> TriageResult:
+def triage_text(
+    text: str, scores: Dict[str, float], crisis_threshold: float, emergency_threshold: float
+) -> TriageResult:
     """The outcome for one typed message from the rules and the classifier's scores.
 
     A crisis found by either part wins, because its answer also names 112; then a rule's emergency

@@ -68,7 +68,10 @@ def load_triage_data(directory: Path) -> List[TriageExample]:
         others = {str(text) for text in content.get(OTHER_PERSON_KEY) or []}
         urgent = {str(text) for outcome in URGENT for text in section.get(outcome) or []}
         if others - urgent:
-            raise ValueError(f"{path}: '{OTHER_PERSON_KEY}' lists messages that are not urgent: {sorted(others - urgent)[:3]}")
+            raise ValueError(
+                f"{path}: '{OTHER_PERSON_KEY}' lists messages that are not urgent: "
+                f"{sorted(others - urgent)[:3]}"
+            )
         for outcome, texts in section.items():
             examples.extend(TriageExample(str(text), outcome, str(text) in others) for text in texts or [])
     return examples
@@ -94,7 +97,20 @@ def word_stop_list() -> List[str]:
     """
     from spacy.lang.de.stop_words import STOP_WORDS
 
-    negations = {"nicht", "nichts", "nie", "niemals", "kein", "keine", "keinen", "keinem", "keiner", "keines", "ohne", "weder"}
+    negations = {
+        "nicht",
+        "nichts",
+        "nie",
+        "niemals",
+        "kein",
+        "keine",
+        "keinen",
+        "keinem",
+        "keiner",
+        "keines",
+        "ohne",
+        "weder",
+    }
     return sorted({normalize_text(word) for word in STOP_WORDS} - negations - {""})
 
 
@@ -134,7 +150,10 @@ def with_typos(text: str, seed: int) -> str:
 
 
 def with_typo_copies(examples: Sequence[TriageExample]) -> List[TriageExample]:
-    copies = [TriageExample(with_typos(e.text, seed), e.outcome, e.about_someone_else) for seed, e in enumerate(examples)]
+    copies = [
+        TriageExample(with_typos(e.text, seed), e.outcome, e.about_someone_else)
+        for seed, e in enumerate(examples)
+    ]
     return [*examples, *(copy for copy, e in zip(copies, examples) if copy.text != normalize_text(e.text))]
 
 
@@ -153,7 +172,10 @@ def fit_subject(examples: Sequence[TriageExample], C: float) -> Pipeline:
     """
     urgent = with_typo_copies([e for e in examples if e.outcome in URGENT])
     pipeline = new_pipeline(C)
-    pipeline.fit([normalize_text(e.text) for e in urgent], ["other" if e.about_someone_else else "self" for e in urgent])
+    pipeline.fit(
+        [normalize_text(e.text) for e in urgent],
+        ["other" if e.about_someone_else else "self" for e in urgent],
+    )
     return pipeline
 
 
@@ -171,7 +193,9 @@ class OneMessageScorer:
         self._vectorizers = []
         offset = 0
         for _, vectorizer in union.transformer_list:
-            self._vectorizers.append((vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset))
+            self._vectorizers.append(
+                (vectorizer.build_analyzer(), vectorizer.vocabulary_, vectorizer.idf_, offset)
+            )
             offset += len(vectorizer.vocabulary_)
         self._coef = np.asarray(classifier.coef_)
         self._intercept = np.asarray(classifier.intercept_)
@@ -189,7 +213,9 @@ class OneMessageScorer:
             if not counts:
                 continue
             columns = np.fromiter(counts, dtype=np.int64, count=len(counts))
-            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[columns]
+            weights = (1.0 + np.log(np.fromiter(counts.values(), dtype=np.float64, count=len(counts)))) * idf[
+                columns
+            ]
             weights /= np.linalg.norm(weights)
             indices.extend((columns + offset).tolist())
             values.extend(weights.tolist())

@@ -57,7 +57,10 @@ def test_an_animal_gets_no_emergency_but_a_crisis_is_never_overruled() -> None:
     scores = {"crisis": 0.0, "emergency": 0.9, "none": 0.1}
     assert triage_text("Mein Hund hat blutigen Durchfall", scores, *THRESHOLDS).outcome == "none"
     crisis = {"crisis": 0.9, "emergency": 0.0, "none": 0.1}
-    assert triage_text("Wenn mein Hund stirbt, will ich auch nicht mehr leben", crisis, *THRESHOLDS).outcome == "crisis"
+    assert (
+        triage_text("Wenn mein Hund stirbt, will ich auch nicht mehr leben", crisis, *THRESHOLDS).outcome
+        == "crisis"
+    )
 
 
 @pytest.mark.parametrize("probability, subject", [(0.9, "other"), (0.2, "self")])
@@ -70,7 +73,11 @@ def test_urgent_messages_get_red_flag_and_the_entities_that_choose_the_answer() 
     annotate_message(message, TriageResult("emergency", "vomiting_blood", "call_112", "other"))
     assert message.get("intent") == {"name": "red_flag", "confidence": 1.0}
     assert message.get("intent_ranking")[1]["name"] == "extraintestinal_symptoms"
-    assert (entity(message, "red_flag_type"), entity(message, "emergency_level"), entity(message, "urgent_subject")) == (
+    assert (
+        entity(message, "red_flag_type"),
+        entity(message, "emergency_level"),
+        entity(message, "urgent_subject"),
+    ) == (
         "somatic",
         "call_112",
         "other",

@@ -23,7 +23,8 @@ def test_triage_data_has_every_outcome_and_relatives(examples) -> None:
 
 def test_a_file_that_marks_a_non_urgent_message_as_about_someone_else_is_refused(tmp_path: Path) -> None:
     (tmp_path / "bad.yml").write_text(
-        "triage:\n  none: [Ich habe Blähungen]\n  crisis: [Ich will nicht mehr]\nabout_someone_else: [Ich habe Blähungen]\n",
+        "triage:\n  none: [Ich habe Blähungen]\n  crisis: [Ich will nicht mehr]\n"
+        "about_someone_else: [Ich habe Blähungen]\n",
         encoding="utf-8",
     )
     with pytest.raises(ValueError, match="not urgent"):

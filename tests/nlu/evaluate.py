@@ -30,7 +30,10 @@ async def main(model: Path) -> None:
             predicted = {e.text: (await agent.parse_message(e.text))["intent"]["name"] for e in examples}
             score, _ = accuracy(examples, predicted.__getitem__)
             fallback = sum(name == "nlu_fallback" for name in predicted.values()) / len(predicted)
-            print(f"{path.stem:>8} {variant}: intent accuracy {score:.3f}, nicht verstanden {fallback:.3f} ({len(examples)} messages)")
+            print(
+                f"{path.stem:>8} {variant}: intent accuracy {score:.3f}, "
+                f"nicht verstanden {fallback:.3f} ({len(examples)} messages)"
+            )
 
 
 if __name__ == "__main__":

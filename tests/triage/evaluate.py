@@ -1,4 +1,4 @@
-"""Score the trained model's triage on an evaluation set: python -m tests.triage.evaluate dev|sealed [--errors]."""
+"""The trained model's triage on a set: python -m tests.triage.evaluate dev|sealed [--errors]."""
 
 from __future__ import annotations
 

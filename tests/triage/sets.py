@@ -106,11 +106,14 @@ def score(examples: Iterable[Example], triage: Callable[[str], Outcome]) -> Scor
 
 
 def report(name: str, result: Score, show_errors: bool = True) -> str:
+    urgent_found = result.urgent - len(result.urgent_missed)
+    crisis_found = result.crisis - len(result.crisis_without_helpline)
+    relatives = result.other_person - len(result.other_person_wrong_address)
     lines = [
-        f"{name}: urgent recall {result.urgent_recall:.3f} ({result.urgent - len(result.urgent_missed)}/{result.urgent}),"
-        f" crisis with helpline {result.crisis_recall:.3f} ({result.crisis - len(result.crisis_without_helpline)}/{result.crisis}),"
+        f"{name}: urgent recall {result.urgent_recall:.3f} ({urgent_found}/{result.urgent}),"
+        f" crisis with helpline {result.crisis_recall:.3f} ({crisis_found}/{result.crisis}),"
         f" false alarms {result.false_alarm_rate:.3f} ({len(result.false_alarms)}/{result.non_urgent}),"
-        f" relatives addressed as such {result.other_person - len(result.other_person_wrong_address)}/{result.other_person}",
+        f" relatives addressed as such {relatives}/{result.other_person}",
         "  per category (wrong / n):",
     ]
     for category in sorted(result.per_category):
@@ -119,7 +122,10 @@ def report(name: str, result: Score, show_errors: bool = True) -> str:
     if show_errors:
         for title, errors in (
             ("urgent missed", result.urgent_missed),
-            ("crisis without helpline", [e for e in result.crisis_without_helpline if e not in result.urgent_missed]),
+            (
+                "crisis without helpline",
+                [e for e in result.crisis_without_helpline if e not in result.urgent_missed],
+            ),
             ("false alarms", result.false_alarms),
             ("relative addressed as the patient", result.other_person_wrong_address),
         ):

@@ -60,4 +60,7 @@ def test_dev_set_figures_hold(triage) -> None:
     assert result.crisis_recall >= DEV_CRISIS_RECALL, summary
     assert result.urgent_recall >= DEV_URGENT_RECALL, summary
     assert result.false_alarm_rate <= DEV_FALSE_ALARM_RATE, summary
-    assert result.other_person - len(result.other_person_wrong_address) >= DEV_RELATIVES_ADDRESSED * result.other_person, summary
+    assert (
+        result.other_person - len(result.other_person_wrong_address)
+        >= DEV_RELATIVES_ADDRESSED * result.other_person
+    ), summary

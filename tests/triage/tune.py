@@ -26,7 +26,11 @@ GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 
 
 def main(show_errors: bool) -> None:
-    config = next(c for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"] if c["name"].endswith("TriageStage"))
+    config = next(
+        c
+        for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
+        if c["name"].endswith("TriageStage")
+    )
     examples = training_examples(ROOT / config["training_data"], load_data(str(ROOT / "data" / "nlu")))
     pipeline = triage_model.fit(examples, C=float(config["C"]))
     subject_scorer = triage_model.OneMessageScorer(triage_model.fit_subject(examples, C=float(config["C"])))
@@ -35,6 +39,7 @@ def main(show_errors: bool) -> None:
     rows = []
     for crisis_threshold in GRID:
         for emergency_threshold in GRID:
+
             def triage(text: str) -> Outcome:
                 result = triage_text(text, scores[text], crisis_threshold, emergency_threshold)
                 return Outcome(result.outcome, result.subject)
@@ -46,11 +51,17 @@ def main(show_errors: bool) -> None:
                 + len(result.false_alarms)
             )
             rows.append((cost, crisis_threshold, emergency_threshold))
-            print(f"crisis {crisis_threshold:.2f} emergency {emergency_threshold:.2f}: crisis recall {result.crisis_recall:.3f}"
-                  f" urgent recall {result.urgent_recall:.3f} false alarms {result.false_alarm_rate:.3f}")
+            print(
+                f"crisis {crisis_threshold:.2f} emergency {emergency_threshold:.2f}:"
+                f" crisis recall {result.crisis_recall:.3f}"
+                f" urgent recall {result.urgent_recall:.3f} false alarms {result.false_alarm_rate:.3f}"
+            )
     # Ties go to the lower thresholds: the margin is for messages unlike any in the dev set.
     cost, crisis_threshold, emergency_threshold = min(rows)
-    print(f"lowest cost {cost} on dev: crisis_threshold {crisis_threshold}, emergency_threshold {emergency_threshold}")
+    print(
+        f"lowest cost {cost} on dev: crisis_threshold {crisis_threshold},"
+        f" emergency_threshold {emergency_threshold}"
+    )
     chosen_c, chosen_e = float(config["crisis_threshold"]), float(config["emergency_threshold"])
 
     def configured(text: str) -> Outcome:
@@ -59,7 +70,11 @@ def main(show_errors: bool) -> None:
             result = with_subject(result, subject_scorer.probabilities(text)["other"])
         return Outcome(result.outcome, result.subject)
 
-    print(report(f"dev with config.yml thresholds ({chosen_c}, {chosen_e})", score(dev, configured), show_errors))
+    print(
+        report(
+            f"dev with config.yml thresholds ({chosen_c}, {chosen_e})", score(dev, configured), show_errors
+        )
+    )
 
 
 if __name__ == "__main__":
