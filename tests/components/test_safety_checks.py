@@ -329,6 +329,9 @@ NO_ALARM_MESSAGES = [
     "Fieber nein, Gewichtsverlust nein, nur Blähungen.",
     "Ich könnt mich erschießen, ich hab den Termin vergessen.",
     "Bei den Preisen bleibt mir ja die Luft weg!",
+    "Ich trinke gern Blutorangensaft, ist das gut für den Darm?",
+    "Mein Stuhl ist seit dem Schwarztee dunkler",
+    "Ich sterbe vor Hunger, was darf ich essen?",
     # weight lost on purpose, night-time toilet visits without diarrhoea
     "Meine Hosen sitzen lockerer, seit ich Intervallfasten mache.",
     "Nachts muss ich nie raus, nur morgens ist der Stuhl weich.",
