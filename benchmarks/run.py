@@ -203,7 +203,7 @@ def write_report(accuracy_rows, training, load_rows, ready, memory, triage: Tria
     ]
     lines += [f"| {label} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |"
               for label, scores in accuracy_rows.items()]
-    lines += ["", "## Triage (tests/triage/sealed.yml, written independently, never tuned on)", "",
+    lines += ["", "## Triage (tests/triage/sealed2.yml, written independently, never tuned on)", "",
               "Urgent recall: urgent messages answered with urgent advice; crisis: suicidal or self-harm messages "
               "answered with the TelefonSeelsorge; false alarms: non-urgent messages answered with 112 or 116 117. "
               "Stage time: the triage stage alone (rules, classifier, subject) per message; parse: Rasa's whole NLU.", "",

@@ -1,7 +1,8 @@
 """The triage evaluation sets (tests/triage/*.yml) and how a triage outcome is scored.
 
 The sets were written by people who never saw the triage rules, its training data or its tests:
-`dev.yml` is worked with (thresholds, rule fixes), `sealed.yml` is scored once at the end of a change.
+`dev.yml` is worked with (thresholds, rule fixes); a sealed set is scored once, at the end of a change
+(`sealed.yml` for the first round, `sealed2.yml` since: see docs/triage.md).
 Neither may ever be used as training data (`test_sets_are_not_training_data`).
 """
 
@@ -16,7 +17,8 @@ import yaml
 
 SETS_DIR = Path(__file__).resolve().parent
 DEV_SET = SETS_DIR / "dev.yml"
-SEALED_SET = SETS_DIR / "sealed.yml"
+SEALED_SET = SETS_DIR / "sealed.yml"  # scored after the first round; its errors then shaped a brief
+SEALED_SET_2 = SETS_DIR / "sealed2.yml"  # written after that: the set that judges the current triage
 URGENT = ("emergency", "crisis")
 OUTCOMES = ("emergency", "crisis", "none")
 
