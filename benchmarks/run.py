@@ -168,9 +168,21 @@ def rasa_processes_behind_nginx(model: Path, workdir: Path, count: int,
             server.stop()
 
 
+def quiet_rasa_logs() -> None:
+    """Rasa's debug log, on by default in a process that loads a model, would print every message text."""
+    import logging
+
+    from rasa.utils.common import configure_logging_and_warnings
+    from rasa.utils.log_utils import configure_structlog
+
+    configure_logging_and_warnings(logging.WARNING)
+    configure_structlog(logging.WARNING)
+
+
 def main() -> None:
     # The simulated patients share the servers' two cores; uvloop (which Sanic uses too) costs them less CPU.
     uvloop.install()
+    quiet_rasa_logs()
     REPORT.parent.mkdir(exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
