@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import Counter, defaultdict
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Callable, Dict, Iterable, List, Optional, Tuple
 
 import yaml
 
@@ -144,6 +144,3 @@ def outcome_from_parse(parse: dict) -> Outcome:
     kind = entities.get("red_flag_type")
     return Outcome("crisis" if kind == "crisis" else "emergency", entities.get("urgent_subject"))
 
-
-def texts(examples: Sequence[Example]) -> List[str]:
-    return [example.text for example in examples]
