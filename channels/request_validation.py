@@ -42,6 +42,9 @@ def clean_message(value: Any) -> str:
 
 
 def clean_sender(value: Any) -> str:
+    """The conversation id a client sent (required: each client must have a conversation of its own)."""
+    if value is None:
+        raise InvalidRequest(400, "'sender' is missing: each conversation needs its own sender id.")
     if not isinstance(value, str) or not value.strip() or len(value) > MAX_SENDER_CHARS:
         raise InvalidRequest(400, f"'sender' must be a text of 1 to {MAX_SENDER_CHARS} characters.")
     return value.strip()

@@ -30,7 +30,9 @@ class PatientRestInput(RestInput):
         return blueprint
 
     async def _extract_sender(self, request: Request) -> Optional[Text]:
-        return clean_sender(json_object(request.body).get("sender", "default"))
+        # No fallback to Rasa's sender "default": every client without a sender would share one
+        # conversation, and one client's erasure request would delete the others' messages.
+        return clean_sender(json_object(request.body).get("sender"))
 
     def _extract_message(self, request: Request) -> Optional[Text]:
         return clean_message(json_object(request.body).get("message"))
