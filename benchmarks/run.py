@@ -14,7 +14,7 @@ import tempfile
 import time
 from pathlib import Path
 from contextlib import contextmanager
-from typing import Dict, Iterator, List, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 import uvloop
 import yaml
@@ -29,6 +29,7 @@ from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
 EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in ("holdout", "blind", "sealed")}
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"
+SPEEDUPS_OFF = "this assistant (speed-ups off)"
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
 ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
        "TF_CPP_MIN_LOG_LEVEL": "2"}
@@ -99,11 +100,15 @@ def largest_server_rss_mb(pid: int) -> float:
     return max(rss_mb(process) for process in [pid, *children_by_parent().get(pid, [])])
 
 
-def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], float, Dict[str, float]]:
+def serve_and_load(
+    model: Path, workdir: Path, label: str, mode: Optional[Dict[str, str]] = None
+) -> Tuple[List[str], float, Dict[str, float]]:
     """One Rasa process (as `make run`): sequential and 16 users. Then on all cores with a Redis lock store
     (tracker store still SQLite), 16 users: Sanic workers (one per core), and as in production, that many
-    Rasa processes behind nginx, which sends each request to the one with the fewest in progress."""
-    assistant = Assistant(workdir / "1-process", model=model)
+    Rasa processes behind nginx, which sends each request to the one with the fewest in progress.
+    `mode`: environment for every server (e.g. RASA_SPEEDUPS=off)."""
+    mode = mode or {}
+    assistant = Assistant(workdir / "1-process", model=model, extra_env=mode)
     started = time.monotonic()
     assistant.start()
     ready = time.monotonic() - started
@@ -118,7 +123,7 @@ def serve_and_load(model: Path, workdir: Path, label: str) -> Tuple[List[str], f
         return rows, ready, memory
     try:
         with private_redis() as redis_port:
-            env = {"LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port)}
+            env = {**mode, "LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port)}
             assistant = Assistant(workdir / "workers", model=model, extra_env={**env, "SANIC_WORKERS": str(cores)})
             try:
                 assistant.start()
@@ -195,6 +200,11 @@ def main() -> None:
         for label, model in models.items():
             rows, ready[label], memory[label] = serve_and_load(model, work / label.replace(" ", "-"), label)
             load_rows += rows
+        # The same model with the fixes only: what the speed-ups of addons/patches.py are worth.
+        rows, ready[SPEEDUPS_OFF], memory[SPEEDUPS_OFF] = serve_and_load(
+            models["this assistant"], work / "speedups-off", SPEEDUPS_OFF, {"RASA_SPEEDUPS": "off"}
+        )
+        load_rows += rows
     write_report(accuracy_rows, {"this assistant": ours_train, "Rasa default pipeline": default_train},
                  load_rows, ready, memory, triage)
     print(REPORT.read_text())
@@ -227,26 +237,34 @@ def write_report(accuracy_rows, training, load_rows, ready, memory, triage: Tria
               "|---" * (3 + len(setups)) + "|"]
     lines += [f"| {label} | {training[label]:.1f} | {ready[label]:.1f} | "
               + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups) + " |" for label in training]
+    lines += [f"| {label} | (same model) | {ready[label]:.1f} | "
+              + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups) + " |"
+              for label in ready if label not in training]
     lines += ["", "## REST latency and throughput", "",
               "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
     lines += load_rows
     lines += [""] + [
         f"Throughput with 16 users, {setup}, this assistant / default pipeline: {ratio:.1f}x"
         for setup, ratio in _throughput_ratios(load_rows).items()
+    ] + [
+        f"Throughput with 16 users, {setup}, speed-ups on / off: {ratio:.1f}x"
+        for setup, ratio in _throughput_ratios(load_rows, "this assistant", SPEEDUPS_OFF).items()
     ]
     REPORT.write_text("\n".join(lines) + "\n")
 
 
-def _throughput_ratios(load_rows: List[str]) -> Dict[str, float]:
+def _throughput_ratios(
+    load_rows: List[str], ours: str = "this assistant", baseline: str = "Rasa default pipeline"
+) -> Dict[str, float]:
     throughput = {}
     for row in load_rows:
         label, _requests, per_second = (cell.strip() for cell in row.strip("|").split("|")[:3])
         if label.endswith("16 concurrent users"):
             model, setup, _users = label.split(", ")
             throughput[(model, setup)] = float(per_second)
-    return {setup: value / max(throughput[("Rasa default pipeline", setup)], 1e-9)
+    return {setup: value / max(throughput[(baseline, setup)], 1e-9)
             for (model, setup), value in throughput.items()
-            if model == "this assistant" and ("Rasa default pipeline", setup) in throughput}
+            if model == ours and (baseline, setup) in throughput}
 
 
 if __name__ == "__main__":
