@@ -8,8 +8,7 @@ from aiohttp import web
 from rasa.core.actions.action import RemoteAction
 from rasa.utils.endpoints import EndpointConfig
 
-from addons.action_endpoint import KeepAliveEndpointConfig, close_connection_pool
-from addons.resilient_action import ResilientRemoteAction
+from addons.action_endpoint import FastRemoteAction, KeepAliveEndpointConfig, close_connection_pool
 
 
 class ActionServer:
@@ -71,8 +70,8 @@ async def test_a_connection_the_server_closed_is_not_reused(action_server: Actio
 
 def test_custom_actions_use_the_kept_alive_endpoint_with_rasas_settings() -> None:
     endpoint = EndpointConfig("http://actions:5055/webhook", params={"a": 1}, headers={"X-Test": "1"}, token="t")
-    action = ResilientRemoteAction("action_explain_causes", endpoint)
+    action = FastRemoteAction("action_explain_causes", endpoint)
     assert isinstance(action, RemoteAction) and isinstance(action.action_endpoint, KeepAliveEndpointConfig)
     assert action.action_endpoint == endpoint
     assert action.action_endpoint.combine_parameters() == endpoint.combine_parameters() == {"a": 1, "token": "t"}
-    assert ResilientRemoteAction("action_explain_causes", None).action_endpoint is None
+    assert FastRemoteAction("action_explain_causes", None).action_endpoint is None
