@@ -22,6 +22,7 @@ import importlib.metadata
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Literal, Optional, Sequence, Tuple
 
+from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode
 from addons import (
     action_endpoint,
     event_lookup,
@@ -50,16 +51,19 @@ PINNED_VERSIONS: Dict[str, str] = {
 
 @dataclass(frozen=True)
 class Patch:
+    id: str  # for RASA_SPEEDUPS=-id
     name: str
     kind: Kind
     where: str  # the module that holds it
     upstream: Tuple[str, ...]  # dotted paths of the upstream symbols it replaces, overrides or follows
     install: Optional[Callable[[], None]]  # None: Rasa builds it from endpoints.yml/credentials.yml
     packages: Tuple[str, ...] = ("rasa",)
+    requires: Tuple[str, ...] = ()  # speed-ups that must be on whenever this one is
 
 
 FIXES: Tuple[Patch, ...] = (
     Patch(
+        "action-failure-reply",
         "reply when a custom action fails",
         "fix",
         "addons/resilient_action.py",
@@ -67,6 +71,7 @@ FIXES: Tuple[Patch, ...] = (
         resilient_action.install,
     ),
     Patch(
+        "store-outage-503",
         "503 with a reason when a store is down, no in-memory fallback",
         "fix",
         "addons/storage_guard.py",
@@ -79,6 +84,7 @@ FIXES: Tuple[Patch, ...] = (
         ("rasa", "sanic", "SQLAlchemy", "redis"),
     ),
     Patch(
+        "redis-lock-tickets",
         "atomic ticket changes in the Redis lock store",
         "fix",
         "addons/lock_store.py",
@@ -91,6 +97,7 @@ FIXES: Tuple[Patch, ...] = (
         ("rasa", "redis"),
     ),
     Patch(
+        "log-redaction",
         "message texts kept out of the logs",
         "fix",
         "addons/log_privacy.py",
@@ -98,6 +105,7 @@ FIXES: Tuple[Patch, ...] = (
         log_privacy.install,
     ),
     Patch(
+        "channel-enabling",
         "messenger channels without their settings left out",
         "fix",
         "channels/enabling.py",
@@ -105,6 +113,7 @@ FIXES: Tuple[Patch, ...] = (
         channel_enabling.install,
     ),
     Patch(
+        "widget-socketio",
         "widget sockets join their session's room; origins checked",
         "fix",
         "channels/widget_socketio.py",
@@ -113,6 +122,7 @@ FIXES: Tuple[Patch, ...] = (
         ("rasa", "python-socketio", "sanic"),
     ),
     Patch(
+        "tracker-store-privacy",
         "masking and real erasure in the SQL tracker store",
         "fix",
         "addons/tracker_store.py",
@@ -124,6 +134,7 @@ FIXES: Tuple[Patch, ...] = (
 
 SPEEDUPS: Tuple[Patch, ...] = (
     Patch(
+        "action-calls",
         "custom actions over kept-alive connections, response schema checked by a validator built once",
         "speed-up",
         "addons/action_endpoint.py",
@@ -136,6 +147,7 @@ SPEEDUPS: Tuple[Patch, ...] = (
         action_endpoint.install,
     ),
     Patch(
+        "arrival-order",
         "messages processed one at a time in arrival order; domain emptiness asked once",
         "speed-up",
         "addons/processor.py",
@@ -144,8 +156,12 @@ SPEEDUPS: Tuple[Patch, ...] = (
             "rasa.core.processor.MessageProcessor._check_for_unseen_features",
         ),
         processor.install,
+        # A message keeps its turn while calling the action server only through action-calls' endpoint,
+        # which steps aside when the action server is slow; without it, a slow action server would stall all.
+        requires=("action-calls",),
     ),
     Patch(
+        "graph-runner",
         "model graph run without dask",
         "speed-up",
         "addons/graph_runner.py",
@@ -153,6 +169,7 @@ SPEEDUPS: Tuple[Patch, ...] = (
         graph_runner.install,
     ),
     Patch(
+        "rule-matching",
         "rules matched only as far back as the longest rule",
         "speed-up",
         "addons/rule_matching.py",
@@ -163,6 +180,7 @@ SPEEDUPS: Tuple[Patch, ...] = (
         rule_matching.install,
     ),
     Patch(
+        "event-lookup",
         "event classes looked up in a table",
         "speed-up",
         "addons/event_lookup.py",
@@ -170,6 +188,7 @@ SPEEDUPS: Tuple[Patch, ...] = (
         event_lookup.install,
     ),
     Patch(
+        "gc-freeze",
         "loaded model frozen out of full garbage collections",
         "speed-up",
         "addons/gc_freeze.py",
@@ -178,6 +197,7 @@ SPEEDUPS: Tuple[Patch, ...] = (
         ("rasa", "sanic"),
     ),
     Patch(
+        "tracker-cache",
         "dialogue states extended per event; recent conversations kept in memory",
         "speed-up",
         "addons/state_cache.py, addons/tracker_store.py",
@@ -222,21 +242,31 @@ def check_versions(installed: Callable[[str], str] = importlib.metadata.version)
     )
 
 
-def patches_for(speedups: bool) -> Tuple[Patch, ...]:
-    return PATCHES if speedups else FIXES
+def patches_for(mode: SpeedupMode) -> Tuple[Patch, ...]:
+    """The fixes, then the speed-ups this mode keeps on; an unknown id or a broken requirement stops."""
+    known = {patch.id for patch in SPEEDUPS}
+    unknown = sorted(mode.left_out - known)
+    if unknown:
+        raise InvalidSpeedupMode(f"Unknown speed-up(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+    chosen = FIXES + tuple(patch for patch in SPEEDUPS if mode.enabled(patch.id))
+    for patch in chosen:
+        missing = [required for required in patch.requires if not mode.enabled(required)]
+        if missing:
+            raise InvalidSpeedupMode(f"Speed-up {patch.id} needs {', '.join(missing)}: leave it out too.")
+    return chosen
 
 
-def install_patches(speedups: bool) -> Tuple[Patch, ...]:
-    """Installs the fixes, then (with speed-ups on) the speed-ups; returns what applies in this mode."""
-    chosen = patches_for(speedups)
+def install_patches(mode: SpeedupMode) -> Tuple[Patch, ...]:
+    """Installs the fixes, then the speed-ups the mode keeps on; returns what applies in this mode."""
+    chosen = patches_for(mode)
     for patch in chosen:
         if patch.install is not None:
             patch.install()
     return chosen
 
 
-def summary_line(chosen: Sequence[Patch]) -> str:
+def summary_line(chosen: Sequence[Patch], mode: SpeedupMode) -> str:
     """One log line: which patches this process runs with."""
-    fixes = "; ".join(patch.name for patch in chosen if patch.kind == "fix")
-    speedups = "; ".join(patch.name for patch in chosen if patch.kind == "speed-up")
-    return f"Rasa patches installed. Fixes: {fixes}. Speed-ups: {speedups or 'off (RASA_SPEEDUPS=off)'}."
+    fixes = ", ".join(patch.id for patch in chosen if patch.kind == "fix")
+    speedups = ", ".join(patch.id for patch in chosen if patch.kind == "speed-up") or "none"
+    return f"Rasa patches (addons/patches.py): fixes {fixes}; speed-ups {speedups} (RASA_SPEEDUPS {mode.describe()})."

@@ -8,10 +8,10 @@ import gc
 import os
 import sys
 
-from addons.speedup_mode import InvalidSpeedupMode, speedups_enabled
+from addons.speedup_mode import InvalidSpeedupMode, speedup_mode
 
 try:
-    SPEEDUPS = speedups_enabled()
+    MODE = speedup_mode()
 except InvalidSpeedupMode as error:
     sys.exit(str(error))
 
@@ -21,7 +21,7 @@ except InvalidSpeedupMode as error:
 SERVER_COMMAND = (sys.argv[1:2] == ["run"] and sys.argv[2:3] != ["actions"]) or (
     sys.argv[1:2] == ["shell"] and sys.argv[2:3] != ["nlu"]
 )
-if SPEEDUPS and SERVER_COMMAND:
+if MODE.enabled("gc-freeze") and SERVER_COMMAND:
     gc.disable()
 
 # Before anything imports TensorFlow: on import, skops looks up the module of every numpy/scipy ufunc
@@ -39,8 +39,11 @@ def main() -> None:
     os.environ.setdefault("RASA_TELEMETRY_ENABLED", "false")
     set_endpoint_defaults(os.environ)  # endpoints.yml reads the stores from ${VARS}; unset ones get defaults
     load_practice_config()  # fail at start-up, not at the first message, if the config is broken
-    installed = install_patches(SPEEDUPS)
-    print(summary_line(installed), file=sys.stderr, flush=True)
+    try:
+        installed = install_patches(MODE)
+    except InvalidSpeedupMode as error:
+        sys.exit(str(error))
+    print(summary_line(installed, MODE), file=sys.stderr, flush=True)
     from rasa.__main__ import main as rasa_main
 
     rasa_main()

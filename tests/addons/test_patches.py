@@ -10,8 +10,8 @@ from typing import Dict
 
 import pytest
 
-from addons.patches import FIXES, PATCHES, PINNED_VERSIONS, SPEEDUPS, VersionMismatch, check_versions, summary_line
-from addons.speedup_mode import InvalidSpeedupMode, speedups_enabled
+from addons.patches import FIXES, PATCHES, PINNED_VERSIONS, SPEEDUPS, VersionMismatch, check_versions, patches_for
+from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode, speedup_enabled, speedup_mode
 from addons.upstream_source import UpstreamSymbolNotFound, fingerprint, upstream_source
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
@@ -110,49 +110,69 @@ def test_another_version_stops_with_the_patches_concerned() -> None:
     assert "rules matched only as far back" not in message  # a patch that does not touch socket.io
 
 
-def test_speedup_mode_reads_on_off_and_refuses_anything_else() -> None:
-    assert speedups_enabled({}) and speedups_enabled({"RASA_SPEEDUPS": "on"})
-    assert not speedups_enabled({"RASA_SPEEDUPS": "OFF"})
-    with pytest.raises(InvalidSpeedupMode):
-        speedups_enabled({"RASA_SPEEDUPS": "fast"})
+def test_speedup_mode_reads_on_off_and_left_out_ids_and_refuses_anything_else() -> None:
+    assert speedup_mode({}) == speedup_mode({"RASA_SPEEDUPS": "on"}) == SpeedupMode(on=True)
+    assert speedup_mode({"RASA_SPEEDUPS": "OFF"}) == SpeedupMode(on=False)
+    assert not speedup_enabled("graph-runner", {"RASA_SPEEDUPS": "-graph-runner, -event-lookup"})
+    assert speedup_enabled("rule-matching", {"RASA_SPEEDUPS": "-graph-runner"})
+    for value in ("fast", "graph-runner", "-graph-runner,event-lookup", "-"):
+        with pytest.raises(InvalidSpeedupMode):
+            speedup_mode({"RASA_SPEEDUPS": value})
+
+
+def test_each_speedup_can_be_left_out_alone_unless_another_needs_it() -> None:
+    ids = [patch.id for patch in SPEEDUPS]
+    assert len(set(ids)) == len(ids) == len(SPEEDUPS)
+    needed = {required for patch in SPEEDUPS for required in patch.requires}
+    for speedup_id in set(ids) - needed:
+        chosen = patches_for(SpeedupMode(on=True, left_out=frozenset({speedup_id})))
+        assert speedup_id not in {patch.id for patch in chosen} and set(FIXES) <= set(chosen)
+    with pytest.raises(InvalidSpeedupMode, match="arrival-order needs action-calls"):
+        patches_for(SpeedupMode(on=True, left_out=frozenset({"action-calls"})))
+    with pytest.raises(InvalidSpeedupMode, match="Unknown speed-up"):
+        patches_for(SpeedupMode(on=True, left_out=frozenset({"turbo"})))
+    assert patches_for(SpeedupMode(on=False)) == FIXES
 
 
 INSTALLED_CLASSES = """
 import rasa.core.actions.action, rasa.core.agent, rasa.core.processor
 from addons.patches import install_patches, summary_line
-chosen = install_patches(speedups={speedups})
+from addons.speedup_mode import speedup_mode
+chosen = install_patches(speedup_mode())
 print(rasa.core.actions.action.RemoteAction.__name__, rasa.core.agent.MessageProcessor.__name__,
       rasa.core.processor.DaskGraphRunner.__name__)
-print(summary_line(chosen))
+print(summary_line(chosen, speedup_mode()))
 """
 
 
 @pytest.mark.parametrize(
-    "speedups, classes",
+    "mode, classes",
     [
-        (True, "FastRemoteAction PracticeMessageProcessor SequentialGraphRunner"),
-        (False, "ResilientRemoteAction MessageProcessor DaskGraphRunner"),
+        ("on", "FastRemoteAction PracticeMessageProcessor SequentialGraphRunner"),
+        ("off", "ResilientRemoteAction MessageProcessor DaskGraphRunner"),
+        ("-graph-runner", "FastRemoteAction PracticeMessageProcessor DaskGraphRunner"),
     ],
 )
-def test_speedups_off_installs_the_fixes_only(speedups: bool, classes: str) -> None:
+def test_the_mode_decides_what_is_installed(mode: str, classes: str) -> None:
     result = subprocess.run(
-        [sys.executable, "-c", INSTALLED_CLASSES.format(speedups=speedups)],
+        [sys.executable, "-c", INSTALLED_CLASSES],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"},
+        env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_SPEEDUPS": mode},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     first, summary = result.stdout.strip().splitlines()[-2:]
     assert first == classes
-    assert "reply when a custom action fails" in summary
-    assert ("model graph run without dask" in summary) == speedups
+    assert "action-failure-reply" in summary
+    installed_speedups = summary.split("; speed-ups ")[1].split(" (RASA_SPEEDUPS")[0].split(", ")
+    assert ("graph-runner" in installed_speedups) == (mode == "on")
 
 
-def test_the_server_refuses_an_unknown_speedup_mode() -> None:
+@pytest.mark.parametrize("mode, reason", [("turbo", "RASA_SPEEDUPS='turbo'"), ("-turbo", "Unknown speed-up(s) turbo")])
+def test_the_server_refuses_an_unknown_speedup_mode(mode: str, reason: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "addons.rasa_main", "--version"],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={**os.environ, "RASA_SPEEDUPS": "turbo", "TF_CPP_MIN_LOG_LEVEL": "3"},
+        env={**os.environ, "RASA_SPEEDUPS": mode, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert result.returncode != 0
-    assert "RASA_SPEEDUPS='turbo'" in result.stderr
-    assert summary_line(FIXES).startswith("Rasa patches installed.")
+    assert reason in result.stderr
