@@ -15,7 +15,7 @@ import json
 import logging
 from collections import OrderedDict
 from pathlib import Path
-from typing import Any, Dict, Iterable, Iterator, List, Optional, Text, Tuple
+from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Text, Tuple
 
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
@@ -34,6 +34,13 @@ MAX_REMEMBERED_COUNTS = 10_000
 MAX_KEPT_TRACKERS = 256  # recent conversations kept in memory, see _keep
 
 
+class NewestEvent(NamedTuple):
+    """A sender's newest stored event: what a kept tracker is checked against (see _keep)."""
+
+    id: int
+    timestamp: Optional[float]
+
+
 class PrivacySQLTrackerStore(SQLTrackerStore):
     def __init__(self, dialect: Text = "sqlite", db: Text = "var/tracker.db", **kwargs: Any) -> None:
         if dialect == "sqlite":
@@ -44,10 +51,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         self._events: sa.Table = self.SQLEvent.__table__
         self._select_session_events, self._select_all_events = _event_selects(self._events)
         self._count_session_events = sa.select(sa.func.count()).select_from(self._select_session_events.subquery())
-        self._last_event_id = sa.select(sa.func.max(self._events.c.id)).where(
-            self._events.c.sender_id == sa.bindparam("sender_id"))
-        # sender id -> (the tracker last saved, the id of its last stored event); see _keep
-        self._kept: "OrderedDict[Text, Tuple[DialogueStateTracker, int]]" = OrderedDict()
+        self._select_newest_event = _newest_event_select(self._events)
+        # sender id -> (the tracker last saved, its newest stored event); see _keep
+        self._kept: "OrderedDict[Text, Tuple[DialogueStateTracker, NewestEvent]]" = OrderedDict()
         if dialect == "sqlite":
             self._use_pooled_sqlite_engine()
         else:  # recover from a database restart without restarting Rasa
@@ -82,11 +88,10 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             ]
             if rows:
                 connection.execute(self._events.insert(), rows)
-            last_event_id = (connection.execute(self._last_event_id, {"sender_id": tracker.sender_id}).scalar()
-                             if keep else None)
+            newest = self._newest_event(connection, tracker.sender_id) if keep else None
         self._remember_stored_count(tracker)
-        if last_event_id is not None:
-            self._keep(tracker, last_event_id)
+        if newest is not None:
+            self._keep(tracker, newest)
 
     async def delete(self, sender_id: Text) -> int:
         """Deletes every event of this sender, from all sessions; returns how many were removed."""
@@ -107,7 +112,7 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         select = self._select_all_events if fetch_events_from_all_sessions else self._select_session_events
         with self.engine.connect() as connection:
             if kept and not fetch_events_from_all_sessions:
-                if connection.execute(self._last_event_id, {"sender_id": sender_id}).scalar() == kept[1]:
+                if self._newest_event(connection, sender_id) == kept[1]:
                     self._remember_stored_count(kept[0])
                     return kept[0]
             rows = connection.execute(select, {"sender_id": sender_id}).scalars().all()
@@ -121,17 +126,24 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
     def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
         return StateCachingTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
 
-    def _keep(self, tracker: DialogueStateTracker, last_event_id: int) -> None:
+    def _keep(self, tracker: DialogueStateTracker, newest: NewestEvent) -> None:
         """Keeps the saved tracker for this sender's next message, instead of reading it back.
 
         Reading and rebuilding the conversation was a sixth of the CPU per message, and the tracker's
         dialogue states (addons/state_cache.py) carry over too. It is handed out only if the newest stored
         event of the sender is still the one saved with it: any other server, a purge or an erasure
-        changes that. Only trackers that equal what the database would return are kept: none with
-        contact data (stored masked) and none spanning two sessions (the database returns the last).
-        The next retrieve takes it out again, so a message whose processing fails leaves nothing behind.
+        changes that. That event is told by its id and its timestamp: the id alone can come back, as
+        SQLite gives a new row the highest id in use plus one, so after an erasure (of the newest rows)
+        another process's new events get the erased ones' ids; they are not written at the same instant.
+        Only trackers that equal what the database would return are kept: none with contact data (stored
+        masked) and none spanning two sessions (the database returns the last). The next retrieve takes
+        it out again, so a message whose processing fails leaves nothing behind.
         """
-        _put_newest(self._kept, tracker.sender_id, (tracker, last_event_id), MAX_KEPT_TRACKERS)
+        _put_newest(self._kept, tracker.sender_id, (tracker, newest), MAX_KEPT_TRACKERS)
+
+    def _newest_event(self, connection: Any, sender_id: Text) -> Optional[NewestEvent]:
+        row = connection.execute(self._select_newest_event, {"sender_id": sender_id}).first()
+        return NewestEvent(row.id, row.timestamp) if row is not None else None
 
     def _remember_stored_count(self, tracker: DialogueStateTracker) -> None:
         _put_newest(self._stored_counts, tracker.sender_id, (id(tracker), len(tracker.events)), MAX_REMEMBERED_COUNTS)
@@ -189,6 +201,17 @@ def _event_selects(events: sa.Table) -> Tuple[sa.sql.Select, sa.sql.Select]:
     all_events = sa.select(events.c.data).where(events.c.sender_id == sender_id).order_by(events.c.id)
     since_session_start = all_events.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
     return since_session_start, all_events
+
+
+def _newest_event_select(events: sa.Table) -> sa.sql.Select:
+    """Id and timestamp of one sender's newest stored event (by id: the order Rasa reads events in)."""
+    newest_id = (
+        sa.select(sa.func.max(events.c.id))
+        .where(events.c.sender_id == sa.bindparam("sender_id"))
+        .correlate(None)  # its own scan of the table, not the outer query's row
+        .scalar_subquery()
+    )
+    return sa.select(events.c.id, events.c.timestamp).where(events.c.id == newest_id)
 
 
 def _event_row(sender_id: Text, event: Any) -> Dict[Text, Any]:

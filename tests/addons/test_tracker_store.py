@@ -152,10 +152,10 @@ def data_reads(tracker_store: PrivacySQLTrackerStore) -> list:
     return seen
 
 
-def started_conversation(sender: str) -> DialogueStateTracker:
+def started_conversation(sender: str, question: str = "Was ist Leaky Gut?") -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
     for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-                  UserUttered("Was ist Leaky Gut?", {"name": "what_is_leaky_gut", "confidence": 0.9}),
+                  UserUttered(question, {"name": "what_is_leaky_gut", "confidence": 0.9}),
                   ActionExecuted("utter_what_is_leaky_gut"), ActionExecuted("action_listen")]:
         tracker.update(event)
     return tracker
@@ -189,6 +189,51 @@ async def test_a_kept_tracker_is_not_used_after_erasure_elsewhere(tmp_path: Path
     await tracker_store.save(started_conversation("jonas"))
     await store(tmp_path).delete("jonas")  # e.g. `make erase` in another process
     assert await tracker_store.retrieve("jonas") is None
+
+
+def newest_event_id(tracker_store: PrivacySQLTrackerStore, sender: str) -> int:
+    with tracker_store.session_scope() as session:
+        return session.query(sa.func.max(tracker_store.SQLEvent.id)).filter(
+            tracker_store.SQLEvent.sender_id == sender).scalar()
+
+
+async def test_a_kept_tracker_is_not_used_after_erasure_and_new_events_under_the_same_ids(
+        tmp_path: Path) -> None:
+    # Two Rasa processes on one SQLite file (as in `make bench`): SQLite gives a new row the highest id in
+    # use plus one, so after an erasure of the newest rows the new events get the erased ones' ids.
+    tracker_store, other_server = store(tmp_path), store(tmp_path)
+    await tracker_store.save(started_conversation("lena"))
+    kept_newest_id = newest_event_id(tracker_store, "lena")
+    erasing = await other_server.retrieve("lena")
+    erasing.update(SlotSet(ERASED_SLOT, True))
+    await other_server.save(erasing)  # "Daten löschen", confirmed, answered by the other process
+    await other_server.save(started_conversation("lena", "Kann man das heilen?"))
+    assert newest_event_id(tracker_store, "lena") == kept_newest_id, "the erased ids were reused"
+    retrieved = await tracker_store.retrieve("lena")
+    assert retrieved.latest_message.text == "Kann man das heilen?"
+    from_database = await store(tmp_path).retrieve("lena")
+    assert [e.as_dict() for e in retrieved.events] == [e.as_dict() for e in from_database.events]
+
+
+async def test_a_kept_tracker_is_not_used_after_a_delete_and_new_events_by_any_writer(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    await tracker_store.save(started_conversation("moritz"))
+    kept_newest_id = newest_event_id(tracker_store, "moritz")
+    rasas_own = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "nested" / "tracker.db"))
+    with rasas_own.session_scope() as session:  # e.g. the privacy tool's erasure, in another process
+        session.query(rasas_own.SQLEvent).filter(rasas_own.SQLEvent.sender_id == "moritz").delete()
+        session.commit()
+    await rasas_own.save(started_conversation("moritz", "Hilft eine Diät?"))
+    assert newest_event_id(tracker_store, "moritz") == kept_newest_id, "the erased ids were reused"
+    assert (await tracker_store.retrieve("moritz")).latest_message.text == "Hilft eine Diät?"
+
+
+async def test_the_kept_tracker_is_still_used_when_nothing_changed_in_between(tmp_path: Path) -> None:
+    tracker_store = store(tmp_path)
+    tracker = started_conversation("nina")
+    await tracker_store.save(tracker)
+    await store(tmp_path).save(started_conversation("otto"))  # another conversation's events in between
+    assert await tracker_store.retrieve("nina") is tracker
 
 
 async def test_trackers_with_contact_data_are_always_read_back_masked(tmp_path: Path) -> None:
