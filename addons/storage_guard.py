@@ -18,12 +18,13 @@ unreachable, an error while issuing the ticket): Rasa raises it from inside the 
 failure, so it wraps that error (`__context__`, or `__cause__` with addons/lock_store.py) → 503.
 Ordinary contention: a message waits, polling, while an earlier message of the same conversation
 holds the lock (Rasa's own behaviour, kept). Rasa gives up only after the waiting message's own
-ticket has expired (the lock lifetime, TICKET_LOCK_LIFETIME) and it then finds the lock gone, and
-raises a bare `LockError`. The store is fine, so no 503: the message gets a 409 saying that an
-earlier message of the conversation was still being answered and that this one was not processed,
-so the patient sends it again. Nothing of it was stored (the lock comes before processing), so
-resending cannot answer it twice. Not retried here: it has waited the whole lifetime, its client
-has most likely given up or resent it, and a late answer would arrive out of order.
+ticket has expired (after the lock lifetime, TICKET_LOCK_LIFETIME; addons/lock_store.py renews its
+short tickets up to that) and it then finds the lock gone, and raises a bare `LockError`. The store
+is fine, so no 503: the message gets a 409 saying that an earlier message of the conversation was
+still being answered and that this one was not processed, so the patient sends it again. Nothing of
+it was stored (the lock comes before processing), so resending cannot answer it twice. Not retried
+here: it has waited the whole lifetime, its client has most likely given up or resent it, and a
+late answer would arrive out of order.
 """
 
 from __future__ import annotations

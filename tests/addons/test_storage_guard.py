@@ -18,7 +18,7 @@ from rasa.core.lock_store import InMemoryLockStore, LockError, LockStore, RedisL
 from rasa.shared.core.domain import Domain
 from sanic import Sanic
 
-from addons.lock_store import AtomicRedisLockStore
+from addons.lock_store import RenewingRedisLockStore
 from addons.state_cache import StateCachingTracker
 from addons.storage_guard import (
     StrictTrackerStore, _error_summary, failed_store_name, guard_storage, is_lock_contention,
@@ -30,6 +30,7 @@ from tests.e2e.servers import free_port, private_redis
 # Short enough for a test, long enough that a waiting message polls the lock several times first.
 SHORT_LOCK_LIFETIME = 0.3
 POLL_SECONDS = 0.02
+SHORT_TICKET_LIFETIME = 0.1  # RenewingRedisLockStore's tickets: renewed within the lock lifetime
 
 
 class _DriverError(Exception):
@@ -151,7 +152,8 @@ async def post(url: str, sender: str, message: str) -> tuple:
 async def test_a_message_waits_while_its_conversation_is_busy_and_then_gets_a_409_not_a_503(
         lock_store_kind: str, rest_channel: RestChannel, request, caplog) -> None:
     lock_store = (InMemoryLockStore() if lock_store_kind == "in_memory"
-                  else AtomicRedisLockStore(port=request.getfixturevalue("redis_port")))
+                  else RenewingRedisLockStore(port=request.getfixturevalue("redis_port"),
+                                              ticket_lifetime=SHORT_TICKET_LIFETIME))
     rest_channel.handle_message, url = rasas_message_handling(lock_store), rest_channel.url
     assert (await post(url, "lena", "Hallo"))[0] == 200, "not busy: answered"
     with caplog.at_level(logging.INFO):
@@ -169,7 +171,7 @@ async def test_a_message_waits_while_its_conversation_is_busy_and_then_gets_a_40
 
 async def test_an_earlier_message_that_finishes_in_time_lets_the_waiting_one_through(
         rest_channel: RestChannel, redis_port: int) -> None:
-    lock_store = AtomicRedisLockStore(port=redis_port)
+    lock_store = RenewingRedisLockStore(port=redis_port, ticket_lifetime=SHORT_TICKET_LIFETIME)
     rest_channel.handle_message = rasas_message_handling(lock_store)
     async with lock_store.lock("mia"):
         waiting = asyncio.ensure_future(post(rest_channel.url, "mia", "Hallo"))
@@ -178,7 +180,7 @@ async def test_an_earlier_message_that_finishes_in_time_lets_the_waiting_one_thr
     assert status == 200 and body == [{"recipient_id": "mia", "text": "Antwort"}]
 
 
-@pytest.mark.parametrize("lock_store_class", [AtomicRedisLockStore, RedisLockStore],
+@pytest.mark.parametrize("lock_store_class", [RenewingRedisLockStore, RedisLockStore],
                          ids=["ours", "rasas"])  # ours chains the error with `from`, Rasa's implicitly
 async def test_an_unreachable_lock_store_gets_a_503_with_a_reason(
         lock_store_class, rest_channel: RestChannel, caplog) -> None:
