@@ -200,11 +200,10 @@ class RenewingRedisLockStore(AtomicRedisLockStore):
                 return  # Rasa's lock lifetime is over: the ticket expires as it would in Rasa
             try:
                 if not self.renew_ticket(conversation_id, ticket, expires):
-                    # The event loop was blocked for longer than the ticket lifetime: another server may
-                    # now process this conversation at the same time. (No conversation id: it may be
-                    # chosen by the patient.)
-                    logger.warning("A conversation lock ticket expired while its message was still running "
-                                   "(event loop blocked for over %.0f s).", self.ticket_lifetime)
+                    # Another server may now process this conversation at the same time. (No conversation
+                    # id in the log: the channel may let the patient choose it.)
+                    logger.warning("A conversation lock ticket was gone before its message was done (event "
+                                   "loop blocked for over %.0f s, or Redis restarted).", self.ticket_lifetime)
                     return
             except redis.exceptions.RedisError as error:  # Redis away for a moment: retry within the lifetime
                 logger.warning("Could not renew a conversation lock ticket: %s", type(error).__name__)

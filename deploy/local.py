@@ -171,6 +171,13 @@ class Service:
         if pid is not None:
             self.wait_stopped(pid, timeout)
 
+    def kill(self) -> None:
+        """Ends the service as a crash would (SIGKILL to its process group): it cleans nothing up."""
+        pid = self.pid()
+        if pid is not None:
+            _signal_group(pid, signal.SIGKILL)
+            self.wait_stopped(pid, timeout=10)
+
     def send_stop(self) -> Optional[int]:
         pid = self.pid()
         if pid is not None:
