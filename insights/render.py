@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import io
+from collections import Counter
 from datetime import datetime, timezone
 from typing import Dict, List, Sequence
 
@@ -13,18 +14,23 @@ import matplotlib
 matplotlib.use("Agg")  # no display on servers and in cron
 import matplotlib.pyplot as plt  # noqa: E402
 
-from insights.collect import Insights  # noqa: E402
+from insights.collect import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, Insights  # noqa: E402
+from insights.topics import TopicNames  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "figure.dpi": 96})
 TOP_TOPICS_IN_CHART = 8
 
 
-def render_report(insights: Insights, generated_at: datetime | None = None) -> str:
+def render_report(insights: Insights, topic_names: TopicNames, generated_at: datetime | None = None) -> str:
+    """The page, with every topic under its German name (insights/topics.py), never an intent name."""
     generated_at = generated_at or datetime.now(timezone.utc)
+    topics_by_week = {week: topic_names.rename(figures.topics) for week, figures in insights.weeks.items()}
+    unanswered_names = (topic_names.name(FALLBACK_INTENT), topic_names.name(OUT_OF_SCOPE_INTENT))
     sections = [
-        _section("Fragen pro Thema und Woche", _topics_chart(insights), _topics_table(insights)),
+        _section("Fragen pro Thema und Woche", _topics_chart(topics_by_week), _topics_table(topics_by_week)),
         _section("Kanäle", _channels_chart(insights), _counter_table(insights.channels, "Kanal")),
-        _section("Nicht verstanden und außerhalb des Themas", _rates_chart(insights), _rates_table(insights)),
+        _section(_sentence_case(" und ".join(unanswered_names)), _rates_chart(insights, unanswered_names),
+                 _rates_table(insights, unanswered_names)),
         _section("Häufigste unbeantwortete Nachrichten (maskiert)", "", _unanswered_table(insights)),
         _section("Antworten mit Notfallhinweis pro Woche", _red_flag_chart(insights), ""),
         _section("Terminangebot", _booking_chart(insights), _booking_table(insights)),
@@ -42,23 +48,28 @@ def _section(title: str, chart: str, table: str) -> str:
     return f"<section><h2>{html.escape(title)}</h2>{chart}{table}</section>"
 
 
+def _sentence_case(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
 def _svg(figure: "plt.Figure") -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight", metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    figure.savefig(buffer, format="svg", bbox_inches="tight",
+                   metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
     plt.close(figure)
     svg = buffer.getvalue()
     return f'<div class="chart">{svg[svg.index("<svg"):]}</div>'  # drop the XML prolog and DOCTYPE
 
 
-def _topics_chart(insights: Insights) -> str:
-    weeks = list(insights.weeks)
+def _topics_chart(topics_by_week: Dict[str, Counter[str]]) -> str:
+    weeks = list(topics_by_week)
     if not weeks:
         return "<p>Noch keine Gespräche gespeichert.</p>"
-    topics = [topic for topic, _ in insights.topics.most_common(TOP_TOPICS_IN_CHART)]
+    topics = [topic for topic, _ in _all_weeks(topics_by_week).most_common(TOP_TOPICS_IN_CHART)]
     figure, axes = plt.subplots(figsize=(8, 3.5))
     bottom = [0] * len(weeks)
     for topic in topics:
-        values = [insights.weeks[week].topics.get(topic, 0) for week in weeks]
+        values = [topics_by_week[week].get(topic, 0) for week in weeks]
         axes.bar(weeks, values, bottom=bottom, label=topic)
         bottom = [low + value for low, value in zip(bottom, values)]
     axes.set_ylabel("Nachrichten")
@@ -76,14 +87,14 @@ def _channels_chart(insights: Insights) -> str:
     return _svg(figure)
 
 
-def _rates_chart(insights: Insights) -> str:
+def _rates_chart(insights: Insights, names: Sequence[str]) -> str:
+    """`names`: of the fallback and of the off-topic messages, as in the topics table."""
     weeks = list(insights.weeks)
     if not weeks:
         return ""
     figure, axes = plt.subplots(figsize=(8, 3))
-    axes.plot(weeks, [100 * insights.weeks[w].fallback_rate for w in weeks], marker="o", label="nicht verstanden")
-    axes.plot(weeks, [100 * insights.weeks[w].out_of_scope_rate for w in weeks], marker="s",
-              label="außerhalb des Themas")
+    axes.plot(weeks, [100 * insights.weeks[w].fallback_rate for w in weeks], marker="o", label=names[0])
+    axes.plot(weeks, [100 * insights.weeks[w].out_of_scope_rate for w in weeks], marker="s", label=names[1])
     axes.set_ylabel("% der Nachrichten")
     axes.set_ylim(bottom=0)
     axes.legend(fontsize=8)
@@ -104,17 +115,22 @@ def _red_flag_chart(insights: Insights) -> str:
 def _booking_chart(insights: Insights) -> str:
     figure, axes = plt.subplots(figsize=(6, 2.2))
     labels = ["Gespräche", "Angebot erhalten", "Angebot angenommen", "Buchungsinfo erhalten"]
-    values = [insights.conversations, insights.offered_booking, insights.accepted_offer, insights.requested_booking]
+    values = [insights.conversations, insights.offered_booking, insights.accepted_offer,
+              insights.requested_booking]
     axes.barh(labels[::-1], values[::-1], color="#2f6f8f")
     axes.set_xlabel("Gespräche")
     return _svg(figure)
 
 
-def _topics_table(insights: Insights) -> str:
-    weeks = list(insights.weeks)
-    rows = [[topic, *[insights.weeks[w].topics.get(topic, 0) for w in weeks], total]
-            for topic, total in insights.topics.most_common()]
+def _topics_table(topics_by_week: Dict[str, Counter[str]]) -> str:
+    weeks = list(topics_by_week)
+    rows = [[topic, *[topics_by_week[w].get(topic, 0) for w in weeks], total]
+            for topic, total in _all_weeks(topics_by_week).most_common()]
     return _table(["Thema", *weeks, "gesamt"], rows)
+
+
+def _all_weeks(topics_by_week: Dict[str, Counter[str]]) -> Counter[str]:
+    return sum(topics_by_week.values(), Counter())
 
 
 def _counter_table(counter: Dict[str, int], label: str) -> str:
@@ -123,9 +139,9 @@ def _counter_table(counter: Dict[str, int], label: str) -> str:
                   [[name, count, f"{100 * count / total:.0f} %"] for name, count in counter.most_common()])
 
 
-def _rates_table(insights: Insights) -> str:
+def _rates_table(insights: Insights, names: Sequence[str]) -> str:
     return _table(
-        ["Woche", "Nachrichten", "nicht verstanden", "außerhalb des Themas"],
+        ["Woche", "Nachrichten", *names],
         [[w, f.user_messages, f"{f.fallbacks} ({100 * f.fallback_rate:.0f} %)",
           f"{f.out_of_scope} ({100 * f.out_of_scope_rate:.0f} %)"] for w, f in insights.weeks.items()],
     )
@@ -140,17 +156,18 @@ def _unanswered_table(insights: Insights) -> str:
 def _booking_table(insights: Insights) -> str:
     offered = insights.offered_booking or 1
     return _table(["", "Gespräche"], [
-        ["mit Terminangebot (utter_offer_booking)", insights.offered_booking],
-        ["Angebot angenommen (affirm direkt nach dem Angebot)",
+        ["mit Terminangebot", insights.offered_booking],
+        ["Angebot angenommen (direkt auf das Angebot mit Ja geantwortet)",
          f"{insights.accepted_offer} ({100 * insights.accepted_offer / offered:.0f} % der Angebote)"],
-        ["Buchungsinfo erhalten (action_send_to_booking: Angebot angenommen oder direkt nach Termin gefragt)",
+        ["Buchungsinfo erhalten (Angebot angenommen oder direkt nach einem Termin gefragt)",
          insights.requested_booking],
     ])
 
 
 def _table(header: Sequence[str], rows: List[Sequence[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows)
+    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
+                   for row in rows)
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

@@ -12,9 +12,11 @@ import pytest
 
 from insights.collect import collect, iso_week
 from insights.render import render_report
+from insights.topics import load_topic_names
 from privacy.store import open_tracker_store
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.servers import Assistant
+from tests.insights.page_text import internal_names_in, page_text
 
 pytestmark = pytest.mark.e2e
 
@@ -50,6 +52,11 @@ def insights(assistant):
         store.engine.dispose()
 
 
+@pytest.fixture(scope="module")
+def topic_names():
+    return load_topic_names()
+
+
 def sql(assistant, query: str) -> list:
     with sqlite3.connect(assistant.tracker_db) as db:
         return db.execute(query).fetchall()
@@ -63,9 +70,10 @@ def test_totals_match_the_events_table(assistant, insights) -> None:
     assert insights.conversations == len(CONVERSATIONS)
     assert insights.conversations == sql_value(
         assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user'")
-    assert insights.user_messages == sql_value(assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user'")
+    assert insights.user_messages == sql_value(
+        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user'")
     assert insights.user_messages == sum(len(messages) for messages in CONVERSATIONS.values())
-    assert insights.average_conversation_length == pytest.approx(12 / 6)
+    assert insights.average_conversation_length == pytest.approx(12 / 6)  # 12 messages in 6 conversations
 
 
 def test_topics_per_week_match_the_events_table(assistant, insights) -> None:
@@ -90,7 +98,8 @@ def test_fallback_out_of_scope_and_red_flags_match_the_events_table(assistant, i
         assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'out_of_scope'")
     assert sum(w.fallbacks for w in weeks) == sql_value(
         assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'nlu_fallback'")
-    assert sum(w.out_of_scope + w.fallbacks for w in weeks) >= 2, "both off-topic messages count as unanswered"
+    assert sum(w.out_of_scope + w.fallbacks for w in weeks) >= 2, \
+        "both off-topic messages count as unanswered"
     assert sum(w.red_flag_answers for w in weeks) == sql_value(
         assistant, "SELECT COUNT(*) FROM events WHERE action_name = 'utter_red_flag'") == 1
     unanswered = dict(insights.unanswered)
@@ -99,7 +108,8 @@ def test_fallback_out_of_scope_and_red_flags_match_the_events_table(assistant, i
 
 
 def test_booking_funnel_matches_the_events_table(assistant, insights) -> None:
-    offered = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE action_name = 'utter_offer_booking'")
+    offered = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events "
+                                   "WHERE action_name = 'utter_offer_booking'")
     requested = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events "
                                      "WHERE action_name = 'action_send_to_booking'")
     accepted = sql_value(assistant, """
@@ -108,28 +118,47 @@ def test_booking_funnel_matches_the_events_table(assistant, insights) -> None:
                    LAG(action_name) OVER (PARTITION BY sender_id ORDER BY id) AS previous_action
             FROM events WHERE type_name = 'user' OR (type_name = 'action' AND action_name != 'action_listen'))
         WHERE type_name = 'user' AND intent_name = 'affirm' AND previous_action = 'utter_offer_booking'""")
-    assert (insights.offered_booking, insights.accepted_offer, insights.requested_booking) == (offered, accepted, requested)
+    assert (insights.offered_booking, insights.accepted_offer, insights.requested_booking) == (
+        offered, accepted, requested)
     assert (offered, accepted, requested) == (3, 2, 3)
 
 
-def test_html_is_self_contained_and_holds_no_sender_ids(assistant, insights) -> None:
-    page = render_report(insights)
+def test_html_is_self_contained_and_holds_no_sender_ids(assistant, insights, topic_names) -> None:
+    page = render_report(insights, topic_names)
     assert page.count("<svg") >= 5
-    resources = re.findall(r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import|url\(\s*["']?(?:https?:)?//""",
-                           page, re.IGNORECASE)
+    resources = re.findall(
+        r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import|url\(\s*["']?(?:https?:)?//""",
+        page, re.IGNORECASE)
     assert resources == []
     assert "<script" not in page.lower()
     assert all(sender not in page for sender in assistant.senders.values())
     assert "insights-" not in page and "2345678" not in page
 
 
+def test_topics_are_named_as_on_the_buttons_and_no_intent_name_shows(
+        assistant, insights, topic_names) -> None:
+    stored_intents = {intent for (intent,) in sql(
+        assistant, "SELECT DISTINCT intent_name FROM events WHERE type_name = 'user'")}
+    assert {"what_is_leaky_gut", "book_appointment", "red_flag", "affirm"} <= stored_intents
+    text = page_text(render_report(insights, topic_names))
+    assert internal_names_in(text, topic_names.names) == []
+    for intent in stored_intents:
+        assert topic_names.name(intent) in text, intent
+    assert "Was ist Leaky Gut?" in text and "Termin vereinbaren" in text and "Warnzeichen" in text
+
+
 def test_make_report_writes_the_file(assistant, tmp_path: Path) -> None:
     out = tmp_path / "insights.html"
     result = subprocess.run(
-        [sys.executable, "-m", "insights", "--endpoints", str(assistant.workdir / "endpoints.yml"), "--out", str(out)],
+        [sys.executable, "-m", "insights", "--endpoints", str(assistant.workdir / "endpoints.yml"),
+         "--out", str(out)],
         cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
+        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false",
+             "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == f"report: 6 conversations, written to {out}"
-    assert "6 Gespräche, 12 Nachrichten" in out.read_text(encoding="utf-8")
+    page = out.read_text(encoding="utf-8")
+    assert "6 Gespräche, 12 Nachrichten" in page
+    assert "Was ist Leaky Gut?" in page_text(page)
+    assert internal_names_in(page_text(page), load_topic_names().names) == []
