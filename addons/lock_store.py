@@ -208,9 +208,3 @@ class RenewingRedisLockStore(AtomicRedisLockStore):
             except redis.exceptions.RedisError as error:  # Redis away for a moment: retry within the lifetime
                 logger.warning("Could not renew a conversation lock ticket: %s", type(error).__name__)
 
-
-def install() -> None:
-    """Installs nothing any more: endpoints.yml names `RenewingRedisLockStore` itself.
-
-    Kept only while addons/rasa_main.py still calls it; remove both together.
-    """

@@ -28,7 +28,6 @@ from addons import (
     event_lookup,
     gc_freeze,
     graph_runner,
-    lock_store,
     log_privacy,
     processor,
     resilient_action,
@@ -72,11 +71,13 @@ FIXES: Tuple[Patch, ...] = (
     ),
     Patch(
         "store-outage-503",
-        "503 with a reason when a store is down, no in-memory fallback",
+        "503 with a reason when a store is down, no in-memory fallback; 409 when a conversation stays busy",
         "fix",
         "addons/storage_guard.py",
         (
             "rasa.core.tracker_store.FailSafeTrackerStore",
+            "rasa.core.lock_store.LockStore.issue_ticket",
+            "rasa.core.lock_store.LockStore._acquire_lock",
             "rasa.core.agent.Agent._create_tracker_store",
             "rasa.core.channels.rest.RestInput.blueprint",
         ),
@@ -85,15 +86,17 @@ FIXES: Tuple[Patch, ...] = (
     ),
     Patch(
         "redis-lock-tickets",
-        "atomic ticket changes in the Redis lock store",
+        "Redis lock tickets changed atomically, short-lived and renewed while their message runs",
         "fix",
         "addons/lock_store.py",
         (
             "rasa.core.lock_store.RedisLockStore",
             "rasa.core.lock_store.LockStore.lock",
+            "rasa.core.lock_store.LockStore._acquire_lock",
+            "rasa.core.lock_store._load_from_module_name_in_endpoint_config",
             "rasa.core.lock.TicketLock",
         ),
-        lock_store.install,
+        None,
         ("rasa", "redis"),
     ),
     Patch(

@@ -24,6 +24,7 @@ from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.endpoints_env import ping_on_checkout
+from addons.speedup_mode import speedup_enabled
 from addons.state_cache import StateCachingTracker
 from privacy.masking import find_emails, find_phone_numbers, mask_contact_data
 
@@ -54,6 +55,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         self._select_newest_event = _newest_event_select(self._events)
         # sender id -> (the tracker last saved, its newest stored event); see _keep
         self._kept: "OrderedDict[Text, Tuple[DialogueStateTracker, NewestEvent]]" = OrderedDict()
+        # The speed-up "tracker-cache" of addons/patches.py: kept trackers and their cached dialogue states.
+        self._cache_trackers = speedup_enabled("tracker-cache")
+        self._tracker_class = StateCachingTracker if self._cache_trackers else DialogueStateTracker
         if dialect == "sqlite":
             self._use_pooled_sqlite_engine()
         else:  # recover from a database restart without restarting Rasa
@@ -80,7 +84,11 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         # Core on a plain connection cost a fraction of the CPU per message (see `make bench`).
         await self.stream_events(tracker)
         echoed = _contact_data_in_user_messages(tracker.events)
-        keep = not echoed and sum(isinstance(event, SessionStarted) for event in tracker.events) <= 1
+        keep = (
+            self._cache_trackers
+            and not echoed
+            and sum(isinstance(event, SessionStarted) for event in tracker.events) <= 1
+        )
         with self.engine.begin() as connection:
             rows = [
                 _event_row(tracker.sender_id, MaskedEvent(event, echoed))
@@ -118,13 +126,13 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             rows = connection.execute(select, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:
             return None
-        tracker = StateCachingTracker.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+        tracker = self._tracker_class.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
         if not fetch_events_from_all_sessions:
             self._remember_stored_count(tracker)
         return tracker
 
     def init_tracker(self, sender_id: Text) -> DialogueStateTracker:
-        return StateCachingTracker(sender_id, self.domain.slots, max_event_history=self.max_event_history)
+        return self._tracker_class(sender_id, self.domain.slots, max_event_history=self.max_event_history)
 
     def _keep(self, tracker: DialogueStateTracker, newest: NewestEvent) -> None:
         """Keeps the saved tracker for this sender's next message, instead of reading it back.

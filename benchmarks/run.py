@@ -19,6 +19,7 @@ from typing import Dict, Iterator, List, Optional, Tuple
 import uvloop
 import yaml
 
+from addons.patches import SPEEDUPS
 from benchmarks.load import run_load
 from benchmarks.processes import children_by_parent
 from benchmarks.triage import TriageFigures, triage_figures
@@ -141,6 +142,23 @@ def serve_and_load(
     return rows, ready, memory
 
 
+def worth_of_each_speedup(model: Path, workdir: Path) -> List[Tuple[str, float, float]]:
+    """One process, 16 users, with all speed-ups on and then without each one (and those needing it), one
+    after another in this run: (left out, messages/s, p95 ms), the first row with nothing left out."""
+    figures = []
+    for patch in (None, *SPEEDUPS):
+        left_out = sorted({patch.id} | {other.id for other in SPEEDUPS if patch.id in other.requires}) if patch else []
+        mode = {"RASA_SPEEDUPS": ",".join(f"-{speedup_id}" for speedup_id in left_out) or "on"}
+        assistant = Assistant(workdir / (patch.id if patch else "all"), model=model, extra_env=mode)
+        assistant.start()
+        try:
+            result = asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS, "worth"))
+        finally:
+            assistant.stop()
+        figures.append((" + ".join(left_out) or "(nothing: all on)", result.throughput, result.percentile(0.95) * 1000))
+    return figures
+
+
 @contextmanager
 def rasa_processes_behind_nginx(model: Path, workdir: Path, count: int,
                                 env: Dict[str, str]) -> Iterator[Tuple[str, List[Assistant]]]:
@@ -205,12 +223,14 @@ def main() -> None:
             models["this assistant"], work / "speedups-off", SPEEDUPS_OFF, {"RASA_SPEEDUPS": "off"}
         )
         load_rows += rows
+        worth = worth_of_each_speedup(models["this assistant"], work / "worth")
     write_report(accuracy_rows, {"this assistant": ours_train, "Rasa default pipeline": default_train},
-                 load_rows, ready, memory, triage)
+                 load_rows, ready, memory, triage, worth)
     print(REPORT.read_text())
 
 
-def write_report(accuracy_rows, training, load_rows, ready, memory, triage: TriageFigures) -> None:
+def write_report(accuracy_rows, training, load_rows, ready, memory, triage: TriageFigures,
+                 worth: List[Tuple[str, float, float]]) -> None:
     columns = list(next(iter(accuracy_rows.values())))
     setups = list(next(iter(memory.values())))
     lines = [
@@ -250,6 +270,13 @@ def write_report(accuracy_rows, training, load_rows, ready, memory, triage: Tria
         f"Throughput with 16 users, {setup}, speed-ups on / off: {ratio:.1f}x"
         for setup, ratio in _throughput_ratios(load_rows, "this assistant", SPEEDUPS_OFF).items()
     ]
+    all_on = worth[0][1]
+    lines += ["", "## What each speed-up is worth (addons/patches.py; 1 process, 16 concurrent users)", "",
+              "Each row runs with the named speed-ups left out (`RASA_SPEEDUPS=-id`), one after another in this "
+              "run. A speed-up whose row is not clearly below the first has not earned its coupling to Rasa.", "",
+              "| left out | messages/s | p95 ms | all on / this |", "|---|---|---|---|"]
+    lines += [f"| {left_out} | {per_second:.1f} | {p95:.0f} | {all_on / max(per_second, 1e-9):.2f}x |"
+              for left_out, per_second, p95 in worth]
     REPORT.write_text("\n".join(lines) + "\n")
 
 

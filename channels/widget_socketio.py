@@ -23,7 +23,7 @@ from rasa.core.channels.channel import InputChannel, UserMessage
 from rasa.core.channels.socketio import SocketIOInput
 from sanic import Blueprint
 
-from addons.storage_guard import failed_store_name
+from addons.storage_guard import failed_store_name, is_lock_contention
 from channels.request_validation import MAX_SENDER_CHARS, InvalidRequest, clean_message
 
 logger = logging.getLogger(__name__)
@@ -56,17 +56,22 @@ class WidgetSocketIOInput(SocketIOInput):
     def _tell_widget_when_a_store_fails(
         self, on_new_message: Callable[[UserMessage], Awaitable[Any]]
     ) -> Callable[[UserMessage], Awaitable[Any]]:
-        """While the tracker or lock store is down (a 503 on REST, see addons/storage_guard.py), the widget
-        gets `store_unavailable` and shows its own text, instead of waiting in silence."""
+        """While the tracker or lock store is down (a 503 on REST, see addons/storage_guard.py), or when the
+        conversation stayed busy for the whole lock lifetime (a 409 on REST), the widget gets
+        `store_unavailable` and shows its own text (send it again in a moment), instead of silence."""
 
         async def handle(message: UserMessage) -> Any:
             try:
                 return await on_new_message(message)
             except Exception as error:
                 store = failed_store_name(error)
-                if store is None or self.sio is None:
+                busy = is_lock_contention(error)
+                if (store is None and not busy) or self.sio is None:
                     raise
-                logger.error("The %s is unavailable, widget message not processed.", store)
+                if busy:
+                    logger.warning("A conversation stayed busy for the whole lock lifetime, widget message not processed.")
+                else:
+                    logger.error("The %s is unavailable, widget message not processed.", store)
                 await self.sio.emit(self.bot_message_evt, {STORE_UNAVAILABLE: True}, room=message.sender_id)
                 return None
 

@@ -244,3 +244,15 @@ async def test_trackers_with_contact_data_are_always_read_back_masked(tmp_path: 
     retrieved = await tracker_store.retrieve("karl")
     assert retrieved is not tracker
     assert retrieved.latest_message.text == "Meine Nummer: [Telefonnummer entfernt]"
+
+
+async def test_without_the_tracker_cache_speedup_every_message_reads_a_plain_tracker(tmp_path: Path,
+                                                                                   monkeypatch) -> None:
+    monkeypatch.setenv("RASA_SPEEDUPS", "-tracker-cache")
+    tracker_store = store(tmp_path)
+    tracker = started_conversation("alice")
+    await tracker_store.save(tracker)
+    retrieved = await tracker_store.retrieve("alice")
+    assert retrieved is not tracker and type(retrieved) is DialogueStateTracker
+    assert type(tracker_store.init_tracker("bob")) is DialogueStateTracker
+    assert [e.as_dict() for e in retrieved.applied_events()] == [e.as_dict() for e in tracker.applied_events()]

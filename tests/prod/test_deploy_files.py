@@ -12,7 +12,7 @@ from deploy.local import COMPOSE_NGINX_CONF, NginxLayout, Ports, Topology, rende
 
 ROOT = Path(__file__).resolve().parents[2]
 DEPLOY = ROOT / "deploy"
-DERIVED = {"DB_DIALECT"}  # set by addons/endpoints_env.py from TRACKER_STORE
+DERIVED = {"DB_DIALECT", "LOCK_STORE_TYPE"}  # set by addons/endpoints_env.py from TRACKER_STORE, LOCK_STORE
 
 
 def _endpoint_variables() -> Set[str]:
@@ -37,7 +37,7 @@ def _local_topology(root: Path) -> Topology:
 
 def test_endpoints_yml_reads_the_stores_from_the_documented_variables() -> None:
     assert _endpoint_variables() == {"ACTION_SERVER_URL", "DB_DIALECT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
-                                     "DB_PASSWORD", "LOCK_STORE", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
+                                     "DB_PASSWORD", "LOCK_STORE_TYPE", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
                                      "REDIS_PASSWORD"}
 
 
