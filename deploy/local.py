@@ -85,21 +85,21 @@ def _is_zombie(pid: int) -> bool:
 def postgres_bin() -> Path:
     versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
     if not versions:
-        raise TopologyError("PostgreSQL is not installed: run scripts/prod/install-deps.sh (make install-prod).")
+        raise TopologyError("PostgreSQL is not installed: run scripts/prod/install-deps.sh (make prod-deps).")
     return versions[-1].parent
 
 
 def nginx_bin() -> str:
     found = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
     if not found:
-        raise TopologyError("nginx is not installed: run scripts/prod/install-deps.sh (make install-prod).")
+        raise TopologyError("nginx is not installed: run scripts/prod/install-deps.sh (make prod-deps).")
     return found
 
 
 def redis_bin() -> str:
     found = shutil.which("redis-server")
     if not found:
-        raise TopologyError("redis-server is not installed: run scripts/prod/install-deps.sh (make install-prod).")
+        raise TopologyError("redis-server is not installed: run scripts/prod/install-deps.sh (make prod-deps).")
     return found
 
 
