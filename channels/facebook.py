@@ -1,5 +1,6 @@
 """Facebook Messenger (`/webhooks/facebook/webhook`): Rasa's connector with X-Hub-Signature-256 verification,
-4xx for bad requests, quick replies for buttons, and sends through GRAPH_API_BASE without blocking."""
+4xx for bad requests, quick replies for buttons, and sends to GRAPH_API_BASE in the background
+(channels/outbox.py), so a slow Graph API never holds the message turn; 503 while the outbox is full."""
 
 from __future__ import annotations
 
@@ -14,12 +15,15 @@ from sanic.response import HTTPResponse
 
 from channels.messenger_common import (
     Incoming, deliver, dicts, graph_api_url, incoming_text, meta_handshake, messenger_texts, post_json,
-    rejection, require, required_env, shorten, signed_json, split_text, unsupported,
+    refusal_while_outbox_full, rejection, require, required_env, shorten, signed_json, split_text,
+    unsupported,
 )
+from channels.outbox import close_outbox_when_server_stops, queue_send
 from channels.request_validation import InvalidRequest
 
 logger = logging.getLogger(__name__)
 
+PLATFORM = "facebook"  # the outbox's name for this channel's sends (and its log lines)
 ENV_VARS = ("FACEBOOK_VERIFY_TOKEN", "FACEBOOK_APP_SECRET", "FACEBOOK_PAGE_ACCESS_TOKEN")
 MAX_TEXT_CHARS = 2000
 MAX_QUICK_REPLIES = 13
@@ -28,17 +32,17 @@ MAX_PAYLOAD_CHARS = 1000
 
 
 class PatientMessengerBot(MessengerBot):
-    """Sends with aiohttp to the Graph API (Rasa's fbmessenger client blocks the event loop)."""
+    """Queues each Graph API call in the outbox, which sends it with aiohttp (Rasa's fbmessenger client
+    blocks the event loop) after the caller's turn, in order per recipient."""
 
     def __init__(self, page_access_token: Text) -> None:
         super().__init__(messenger_client=None)
         self.page_access_token = page_access_token
 
     async def _post(self, recipient_id: Text, body: Dict[str, Any]) -> None:
-        await post_json(
-            graph_api_url("me/messages"), {"recipient": {"id": recipient_id}, **body},
-            params={"access_token": self.page_access_token}, platform="Facebook",
-        )
+        url, payload = graph_api_url("me/messages"), {"recipient": {"id": recipient_id}, **body}
+        params = {"access_token": self.page_access_token}
+        queue_send(PLATFORM, recipient_id, lambda: post_json(url, payload, params=params, platform=PLATFORM))
 
     async def send_message(self, recipient_id: Text, message: Dict[str, Any]) -> None:
         await self._post(recipient_id, {"messaging_type": "RESPONSE", "message": message})
@@ -58,7 +62,8 @@ class PatientMessengerBot(MessengerBot):
         *leading, last = split_text(text, MAX_TEXT_CHARS) or [""]
         for part in leading:
             await self.send_message(recipient_id, {"text": part})
-        await self.send_message(recipient_id, {"text": last, "quick_replies": quick_replies_of(quick_replies)})
+        last_message = {"text": last, "quick_replies": quick_replies_of(quick_replies)}
+        await self.send_message(recipient_id, last_message)
 
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.send_message(
@@ -68,14 +73,14 @@ class PatientMessengerBot(MessengerBot):
     async def send_action(self, recipient_id: Text, sender_action: Text) -> None:
         await self._post(recipient_id, {"sender_action": sender_action})
 
-    async def send_elements(self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any) -> None:
+    async def send_elements(
+        self, recipient_id: Text, elements: Iterable[Dict[Text, Any]], **kwargs: Any
+    ) -> None:
         elements = list(elements)
         for element in elements:
             self._add_postback_info(element.get("buttons", []))
-        await self.send_message(
-            recipient_id,
-            {"attachment": {"type": "template", "payload": {"template_type": "generic", "elements": elements}}},
-        )
+        template = {"template_type": "generic", "elements": elements}
+        await self.send_message(recipient_id, {"attachment": {"type": "template", "payload": template}})
 
     async def send_custom_json(
         self, recipient_id: Text, json_message: Union[List, Dict[Text, Any]], **kwargs: Any
@@ -102,7 +107,9 @@ def quick_replies_of(buttons: List[Dict[Text, Any]]) -> List[Dict[str, str]]:
 class PatientMessenger(Messenger):
     """Reads every event of a webhook batch (Rasa's reads only the first) and answers media politely."""
 
-    def __init__(self, page_access_token: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> None:
+    def __init__(
+        self, page_access_token: Text, on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    ) -> None:
         self.on_new_message = on_new_message
         self.out_channel = PatientMessengerBot(page_access_token)
         self.last_message: Dict[Text, Any] = {}
@@ -149,10 +156,13 @@ class PatientFacebookInput(FacebookInput):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         env = required_env(cls.name(), ENV_VARS)
         messenger_texts()  # a missing text should stop the start, not the first sticker
-        return cls(env["FACEBOOK_VERIFY_TOKEN"], env["FACEBOOK_APP_SECRET"], env["FACEBOOK_PAGE_ACCESS_TOKEN"])
+        return cls(
+            env["FACEBOOK_VERIFY_TOKEN"], env["FACEBOOK_APP_SECRET"], env["FACEBOOK_PAGE_ACCESS_TOKEN"]
+        )
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("patient_facebook_webhook", __name__)
+        close_outbox_when_server_stops(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -169,6 +179,9 @@ class PatientFacebookInput(FacebookInput):
                 events = messenger.incoming_events(signed_json(request, self.fb_secret))
             except InvalidRequest as error:
                 return rejection(error)
+            refusal = refusal_while_outbox_full(PLATFORM)
+            if refusal:
+                return refusal
             await deliver(events, messenger.out_channel, on_new_message, self.name())
             return response.text("EVENT_RECEIVED")
 

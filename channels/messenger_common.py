@@ -1,5 +1,6 @@
 """Shared by the messenger channels (Facebook, WhatsApp, Telegram): credentials from the environment,
-webhook verification, platform text limits and the patient-facing texts from config/practice.yml."""
+webhook verification, platform text limits, the send API call the outbox makes (channels/outbox.py)
+and the patient-facing texts from config/practice.yml."""
 
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from actions.practice_config import load_text_section
+from channels.outbox import DELIVERED, REFUSED, Outcome, outbox, try_again
 from channels.request_validation import InvalidRequest, clean_message, json_object
 
 logger = logging.getLogger(__name__)
@@ -31,8 +33,10 @@ GRAPH_API_VERSION = "v19.0"
 TELEGRAM_API_BASE_VAR = "TELEGRAM_API_BASE"
 DEFAULT_TELEGRAM_API_BASE = "https://api.telegram.org"
 SEND_TIMEOUT_SECONDS = 15
+WEBHOOK_RETRY_AFTER_SECONDS = 60  # a hint in the 503: Meta and Telegram retry on their own schedule
 ELLIPSIS = "…"
 SENTENCE_END = re.compile(r"(?<=[.!?:;])\s+|\n+")
+WORD_GAP = re.compile(r"\s+")
 
 
 class ChannelNotConfigured(RasaException):
@@ -132,7 +136,8 @@ def incoming_text(sender_id: str, raw_text: Any) -> Incoming:
         return Incoming(sender_id, text=clean_message(raw_text))
     except InvalidRequest as error:
         texts = messenger_texts()
-        return Incoming(sender_id, reply=texts.message_too_long if error.status == 413 else texts.unsupported_message)
+        reply = texts.message_too_long if error.status == 413 else texts.unsupported_message
+        return Incoming(sender_id, reply=reply)
 
 
 def unsupported(sender_id: str) -> Incoming:
@@ -143,7 +148,10 @@ async def deliver(
     events: Sequence[Incoming], output: OutputChannel,
     on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
 ) -> None:
-    """Hands texts to Rasa and answers the rest directly (those never reach the tracker store)."""
+    """Hands texts to Rasa and answers the rest directly (those never reach the tracker store).
+
+    The output channel only queues what is sent (channels/outbox.py), so this returns once Rasa has
+    processed the texts, without waiting for the platform."""
     for event in events:
         if event.text is None:
             await output.send_text_message(event.sender_id, event.reply or "")
@@ -162,7 +170,8 @@ def split_text(text: str, limit: int) -> List[str]:
     parts: List[str] = []
     rest = text.strip()
     while len(rest) > limit:
-        cut = _last_boundary(rest, limit, SENTENCE_END) or _last_boundary(rest, limit, re.compile(r"\s+")) or limit
+        cut = (_last_boundary(rest, limit, SENTENCE_END) or _last_boundary(rest, limit, WORD_GAP)
+               or limit)
         parts.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     if rest:
@@ -182,19 +191,44 @@ def shorten(title: str, limit: int) -> str:
 
 async def post_json(
     url: str, payload: Dict[str, Any], *, params: Optional[Mapping[str, str]] = None,
-    headers: Optional[Mapping[str, str]] = None, platform: str,
-) -> bool:
-    """POSTs to a platform's send API; failures are logged (status only, no content) and not raised."""
+    headers: Optional[Mapping[str, str]] = None, platform: str, timeout: float = SEND_TIMEOUT_SECONDS,
+) -> Outcome:
+    """POSTs to a platform's send API (run by the outbox, channels/outbox.py). Failures are logged (status
+    or error kind only, no content) and told apart: worth retrying (timeout, no connection, 5xx, 429)
+    or not (other 4xx)."""
     try:
-        timeout = aiohttp.ClientTimeout(total=SEND_TIMEOUT_SECONDS)
-        async with aiohttp.ClientSession(timeout=timeout) as session:
+        async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=timeout)) as session:
             async with session.post(url, json=payload, params=params, headers=headers) as reply:
                 if reply.status < 300:
-                    return True
+                    return DELIVERED
                 logger.warning("%s send API answered HTTP %s.", platform, reply.status)
+                if reply.status == 429 or reply.status >= 500:
+                    return try_again(retry_after_seconds(reply.headers.get("Retry-After")))
+                return REFUSED
     except (aiohttp.ClientError, OSError, asyncio.TimeoutError) as error:
         logger.warning("%s send API not reachable (%s).", platform, type(error).__name__)
-    return False
+        return try_again()
+
+
+def retry_after_seconds(header: Optional[str]) -> Optional[float]:
+    """A Retry-After header in seconds (the HTTP-date form is not used by these platforms)."""
+    try:
+        return max(0.0, float(header)) if header else None
+    except ValueError:
+        return None
+
+
+def refusal_while_outbox_full(platform: str) -> Optional[HTTPResponse]:
+    """503 for a webhook while the platform's unsent replies fill the outbox (see channels/outbox.py);
+    the platform delivers the webhook again later. None while there is room."""
+    if outbox().has_room(platform):
+        return None
+    logger.warning("%s: webhook refused with 503, %s replies wait for the platform.", platform,
+                   outbox().pending(platform))
+    return response.json(
+        {"reason": "Replies to earlier messages could not be delivered yet; please retry later."},
+        status=503, headers={"Retry-After": str(WEBHOOK_RETRY_AFTER_SECONDS)},
+    )
 
 
 # --- Patient-facing texts (config/practice.yml, section `messengers`) -------------------------------

@@ -1,8 +1,9 @@
 """WhatsApp Business Cloud API (`/webhooks/whatsapp/webhook`), which Rasa 3.6 has no connector for.
 
 Inbound: Meta's webhook (verified with X-Hub-Signature-256), text and interactive replies go to Rasa.
-Outbound: POST {GRAPH_API_BASE}/{version}/{WHATSAPP_PHONE_NUMBER_ID}/messages with the access token;
-buttons become reply buttons (up to 3) or a list (up to 10 rows).
+Outbound: POST {GRAPH_API_BASE}/{version}/{WHATSAPP_PHONE_NUMBER_ID}/messages with the access token,
+in the background (channels/outbox.py) so a slow Cloud API never holds the message turn; buttons become
+reply buttons (up to 3) or a list (up to 10 rows). 503 for webhooks while the outbox is full.
 """
 
 from __future__ import annotations
@@ -17,13 +18,18 @@ from sanic.response import HTTPResponse
 
 from channels.messenger_common import (
     Incoming, deliver, dicts, graph_api_url, incoming_text, meta_handshake, messenger_texts, post_json,
-    rejection, require, required_env, shorten, signed_json, split_text, unsupported,
+    refusal_while_outbox_full, rejection, require, required_env, shorten, signed_json, split_text,
+    unsupported,
 )
+from channels.outbox import close_outbox_when_server_stops, queue_send
 from channels.request_validation import InvalidRequest
 
 logger = logging.getLogger(__name__)
 
-ENV_VARS = ("WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID")
+PLATFORM = "whatsapp"  # the outbox's name for this channel's sends (and its log lines)
+ENV_VARS = (
+    "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"
+)
 MAX_TEXT_CHARS = 4096
 MAX_INTERACTIVE_BODY_CHARS = 1024
 MAX_REPLY_BUTTONS = 3
@@ -45,15 +51,20 @@ class WhatsAppOutput(OutputChannel):
         self.phone_number_id = phone_number_id
 
     async def send_message(self, recipient_id: Text, message: Dict[str, Any]) -> None:
-        await post_json(
-            graph_api_url(f"{self.phone_number_id}/messages"),
-            {"messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **message},
-            headers={"Authorization": f"Bearer {self.access_token}"}, platform="WhatsApp",
+        """Queues the message in the outbox, which sends it after the caller's turn, in recipient order."""
+        url = graph_api_url(f"{self.phone_number_id}/messages")
+        payload = {
+            "messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **message
+        }
+        headers = {"Authorization": f"Bearer {self.access_token}"}
+        queue_send(
+            PLATFORM, recipient_id, lambda: post_json(url, payload, headers=headers, platform=PLATFORM)
         )
 
     async def send_text_message(self, recipient_id: Text, text: Text, **kwargs: Any) -> None:
         for part in split_text(text, MAX_TEXT_CHARS):
-            await self.send_message(recipient_id, {"type": "text", "text": {"preview_url": True, "body": part}})
+            text_message = {"type": "text", "text": {"preview_url": True, "body": part}}
+            await self.send_message(recipient_id, text_message)
 
     async def send_text_with_buttons(
         self, recipient_id: Text, text: Text, buttons: List[Dict[Text, Any]], **kwargs: Any
@@ -65,7 +76,8 @@ class WhatsAppOutput(OutputChannel):
             leading += more
         for part in leading:
             await self.send_text_message(recipient_id, part)
-        await self.send_message(recipient_id, {"type": "interactive", "interactive": interactive_of(last, usable)})
+        interactive = interactive_of(last, usable)
+        await self.send_message(recipient_id, {"type": "interactive", "interactive": interactive})
 
     async def send_quick_replies(
         self, recipient_id: Text, text: Text, quick_replies: List[Dict[Text, Any]], **kwargs: Any
@@ -75,7 +87,9 @@ class WhatsAppOutput(OutputChannel):
     async def send_image_url(self, recipient_id: Text, image: Text, **kwargs: Any) -> None:
         await self.send_message(recipient_id, {"type": "image", "image": {"link": image}})
 
-    async def send_custom_json(self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any) -> None:
+    async def send_custom_json(
+        self, recipient_id: Text, json_message: Dict[Text, Any], **kwargs: Any
+    ) -> None:
         await self.send_message(recipient_id, json_message)
 
 
@@ -92,7 +106,8 @@ def interactive_of(body: str, buttons: List[Dict[Text, Any]]) -> Dict[str, Any]:
             ]},
         }
     if len(buttons) > MAX_LIST_ROWS:
-        logger.warning("WhatsApp lists hold %s rows; %s dropped.", MAX_LIST_ROWS, len(buttons) - MAX_LIST_ROWS)
+        dropped = len(buttons) - MAX_LIST_ROWS
+        logger.warning("WhatsApp lists hold %s rows; %s dropped.", MAX_LIST_ROWS, dropped)
     return {
         "type": "list",
         "body": {"text": body},
@@ -109,7 +124,9 @@ def interactive_of(body: str, buttons: List[Dict[Text, Any]]) -> Dict[str, Any]:
 
 def incoming_events(payload: Dict[str, Any]) -> List[Incoming]:
     """The patients' messages of a webhook body; raises InvalidRequest (400) if it has the wrong shape."""
-    require(payload.get("object") == "whatsapp_business_account", "Expected object 'whatsapp_business_account'.")
+    require(
+        payload.get("object") == "whatsapp_business_account", "Expected object 'whatsapp_business_account'."
+    )
     events = []
     for entry in dicts(payload.get("entry"), "'entry' must be a list of objects."):
         for change in dicts(entry.get("changes", []), "'changes' must be a list of objects."):
@@ -159,7 +176,9 @@ class WhatsAppInput(InputChannel):
         return cls(env["WHATSAPP_VERIFY_TOKEN"], env["WHATSAPP_APP_SECRET"], env["WHATSAPP_ACCESS_TOKEN"],
                    env["WHATSAPP_PHONE_NUMBER_ID"])
 
-    def __init__(self, verify_token: Text, app_secret: Text, access_token: Text, phone_number_id: Text) -> None:
+    def __init__(
+        self, verify_token: Text, app_secret: Text, access_token: Text, phone_number_id: Text
+    ) -> None:
         self.verify_token = verify_token
         self.app_secret = app_secret
         self.access_token = access_token
@@ -167,6 +186,7 @@ class WhatsAppInput(InputChannel):
 
     def blueprint(self, on_new_message: Callable[[UserMessage], Awaitable[Any]]) -> Blueprint:
         webhook = Blueprint("whatsapp_webhook", __name__)
+        close_outbox_when_server_stops(webhook)
 
         @webhook.route("/", methods=["GET"])
         async def health(_: Request) -> HTTPResponse:
@@ -182,6 +202,9 @@ class WhatsAppInput(InputChannel):
                 events = incoming_events(signed_json(request, self.app_secret))
             except InvalidRequest as error:
                 return rejection(error)
+            refusal = refusal_while_outbox_full(PLATFORM)
+            if refusal:
+                return refusal
             await deliver(events, self.get_output_channel(), on_new_message, self.name())
             return response.text("EVENT_RECEIVED")
 

@@ -1,7 +1,9 @@
 """A local stand-in for the send APIs of Facebook/WhatsApp (Graph API) and Telegram (Bot API).
 
-It runs an aiohttp server in a background thread on a free port and records every request, so tests
-can point GRAPH_API_BASE and TELEGRAM_API_BASE at it and check what the bot sent.
+It runs an aiohttp server in a background thread on a free port and records every request it answered
+with success, so tests can point GRAPH_API_BASE and TELEGRAM_API_BASE at it and check what the bot sent.
+It can also misbehave like a platform in trouble: `hang()` accepts requests and answers none of them
+until `answer_again()`; `fail_next(n, status)` answers the next n requests with an error status.
 """
 
 from __future__ import annotations
@@ -43,9 +45,13 @@ class Recorded:
 class PlatformStandIn:
     port: int = field(default_factory=free_port)
     requests: List[Recorded] = field(default_factory=list)
+    received: int = 0  # every request, answered or not
+    hanging: int = 0  # requests held by hang() right now
     _loop: Optional[asyncio.AbstractEventLoop] = None
     _runner: Optional[web.AppRunner] = None
     _thread: Optional[threading.Thread] = None
+    _answering: Optional[asyncio.Event] = None
+    _failures: List[int] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -56,6 +62,8 @@ class PlatformStandIn:
         self._loop = asyncio.new_event_loop()
 
         async def serve() -> None:
+            self._answering = asyncio.Event()
+            self._answering.set()
             app = web.Application()
             app.router.add_route("*", "/{tail:.*}", self._handle)
             self._runner = web.AppRunner(app)
@@ -74,8 +82,20 @@ class PlatformStandIn:
             raise RuntimeError("platform stand-in did not start")
         return self
 
+    def hang(self) -> None:
+        """From now on requests are accepted but not answered (as by a platform API in trouble)."""
+        self._loop.call_soon_threadsafe(self._answering.clear)
+
+    def answer_again(self) -> None:
+        """Answers the held requests and every new one."""
+        self._loop.call_soon_threadsafe(self._answering.set)
+
+    def fail_next(self, count: int, status: int) -> None:
+        self._loop.call_soon_threadsafe(self._failures.extend, [status] * count)
+
     def stop(self) -> None:
         if self._loop and self._runner:
+            self.answer_again()  # held requests would hold up the cleanup
             asyncio.run_coroutine_threadsafe(self._runner.cleanup(), self._loop).result(10)
             self._loop.call_soon_threadsafe(self._loop.stop)
             self._thread.join(10)
@@ -93,6 +113,20 @@ class PlatformStandIn:
         raise TimeoutError("the bot did not send what was expected")
 
     async def _handle(self, request: web.Request) -> web.Response:
+        self.received += 1
+        if not self._answering.is_set():
+            self.hanging += 1
+            try:
+                await self._answering.wait()
+            finally:
+                self.hanging -= 1
+            if request.transport is None or request.transport.is_closing():
+                return web.Response(status=504)  # the client gave up meanwhile: nothing was delivered
+        if self._failures:
+            return web.json_response({"error": {"message": "stand-in failure"}}, status=self._failures.pop(0))
+        return await self._answer(request)
+
+    async def _answer(self, request: web.Request) -> web.Response:
         path = request.path
         if path.startswith("/bot"):
             body = dict(await request.post()) if request.content_type != "application/json" else await request.json()

@@ -4,6 +4,7 @@ import pytest
 
 from channels.facebook import PatientMessenger, PatientMessengerBot, quick_replies_of
 from channels.messenger_common import messenger_texts
+from channels.outbox import outbox
 from channels.request_validation import InvalidRequest
 
 
@@ -57,6 +58,7 @@ async def test_long_text_with_buttons_is_split_and_the_buttons_come_last(platfor
     text = " ".join(f"Satz {n} über die Darmbarriere." for n in range(200))
     await PatientMessengerBot("page-token").send_text_with_buttons(
         "psid-long", text, [{"title": "Termin vereinbaren", "payload": "/book_appointment"}])
+    await outbox().wait_until_empty()
     sent = platforms.sent_to("psid-long")
     assert len(sent) == len(text) // 2000 + 1
     assert all(len(r.body["message"]["text"]) <= 2000 for r in sent)

@@ -4,6 +4,7 @@ import pytest
 from rasa.shared.exceptions import RasaException
 
 from channels.messenger_common import messenger_texts
+from channels.outbox import outbox
 from channels.request_validation import InvalidRequest
 from channels.telegram import PatientTelegramInput, PatientTelegramOutput, incoming_update, keyboard_of
 from tests.channels.platform_standin import telegram_keyboard
@@ -55,6 +56,7 @@ async def test_long_texts_are_split_and_go_to_the_configured_api(platforms, api_
     output = PatientTelegramOutput(TOKEN)
     try:
         await output.send_text_with_buttons("4712", text, [{"title": "Termin", "payload": "/book_appointment"}])
+        await outbox().wait_until_empty()
     finally:
         await output.session.close()
     sent = platforms.sent_to("4712", "sendMessage")

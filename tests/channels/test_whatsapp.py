@@ -3,6 +3,7 @@
 import pytest
 
 from channels.messenger_common import messenger_texts
+from channels.outbox import outbox
 from channels.request_validation import InvalidRequest
 from channels.whatsapp import WhatsAppOutput, incoming_events, interactive_of
 
@@ -67,6 +68,7 @@ async def test_long_text_is_split_and_buttons_carry_at_most_1024_characters(plat
     text = " ".join(f"Satz {n} über die Darmbarriere." for n in range(300))
     await WhatsAppOutput("wa-token", "1098").send_text_with_buttons("4915100000009", text, [
         {"title": "Ja", "payload": "/affirm"}, {"title": "Nein", "payload": "/deny"}])
+    await outbox().wait_until_empty()
     sent = platforms.sent_to("4915100000009")
     texts = [r.body["text"]["body"] for r in sent[:-1]]
     interactive = sent[-1].body["interactive"]
