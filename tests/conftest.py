@@ -3,9 +3,14 @@
 from pathlib import Path
 
 import pytest
+from sanic import Sanic
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MODEL_PATH = PROJECT_ROOT / "models" / "leaky-gut-assistant.tar.gz"
+
+# Sanic rewrites its request handling at an app's startup (touchup); without test mode a second app's
+# startup in the same process fails on the rewritten code. Test mode keeps the original for each app.
+Sanic.test_mode = True
 
 
 @pytest.fixture(scope="session")

@@ -1,13 +1,5 @@
 import pytest
-from sanic import Sanic
-
 from tests.channels.platform_standin import PlatformStandIn
-
-# Sanic rewrites its request handling at an app's startup (touchup); without test mode a second app's
-# startup in the same process fails on the rewritten code. Test mode keeps the original for each app.
-# Set at collection, before any test of the session (tests/addons too) starts an app.
-Sanic.test_mode = True
-
 
 @pytest.fixture(scope="module")
 def platforms():

@@ -259,7 +259,7 @@ def test_clicking_a_button_sends_its_payload_back(assistant, platforms, platform
     assert all(len(title) <= platform.title_limit for title in replies[0].titles)
     follow_up = converse(assistant, platforms, platform, sender,
                          platform.button(sender, replies[0].titles[0], replies[0].payloads[0]))
-    assert follow_up[0].text.startswith("In der Regel nein")
+    assert follow_up[0].text.startswith("In einer klassischen Darmspiegelung")
 
 
 def test_booking_sends_the_booking_link(assistant, platforms, platform) -> None:
