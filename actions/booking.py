@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 
 # Loaded at import, so a missing or invalid config stops the action server at start-up.
 PRACTICE = load_practice_config()

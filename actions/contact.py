@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Text
 from rasa_sdk import Action, Tracker
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 
 PRACTICE = load_practice_config()
 

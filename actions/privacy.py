@@ -12,7 +12,7 @@ from rasa_sdk import Action, Tracker
 from rasa_sdk.events import SlotSet
 from rasa_sdk.executor import CollectingDispatcher
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 
 ERASED_SLOT = "conversation_erased"
 

@@ -18,7 +18,7 @@ from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, cre
 from rasa.shared.core.events import Event
 from rasa.shared.exceptions import RasaException
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 
 if TYPE_CHECKING:
     from rasa.core.channels.channel import OutputChannel

@@ -26,7 +26,7 @@ from rasa.shared.core.trackers import DialogueStateTracker
 from addons.endpoints_env import ping_on_checkout
 from addons.speedup_mode import speedup_enabled
 from addons.state_cache import StateCachingTracker
-from privacy.masking import find_emails, find_phone_numbers, mask_contact_data
+from practice.masking import find_emails, find_phone_numbers, mask_contact_data
 
 logger = logging.getLogger(__name__)
 

@@ -21,7 +21,7 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.practice_config import load_text_section
+from practice.config import load_text_section
 from channels.outbox import DELIVERED, REFUSED, Outcome, outbox, try_again
 from channels.request_validation import InvalidRequest, clean_message, json_object
 

@@ -24,7 +24,7 @@ from rasa.shared.nlu.constants import (
 )
 from rasa.shared.nlu.training_data.message import Message
 
-from privacy.masking import contains_contact_data
+from practice.masking import contains_contact_data
 
 CONTACT_DATA_ENTITY = "contact_data"
 

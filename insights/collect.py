@@ -26,7 +26,7 @@ from typing import Any, Dict, Iterable, List, Optional
 
 from rasa.core.tracker_store import SQLTrackerStore
 
-from privacy.masking import mask_contact_data
+from practice.masking import mask_contact_data
 
 USER = "user"
 ACTION = "action"

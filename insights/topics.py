@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Dict, Iterable, Iterator, List, Mapping, Optional, Set, Tuple
 
-from actions.practice_config import PracticeConfigError, config_path, load_text_section
+from practice.config import PracticeConfigError, config_path, load_text_section
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_DOMAIN = PROJECT_ROOT / "domain.yml"

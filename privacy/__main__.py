@@ -35,7 +35,7 @@ def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
 
 
 async def run(args: argparse.Namespace) -> int:
-    from actions.practice_config import load_practice_config
+    from practice.config import load_practice_config
     from privacy.retention import purge_expired
     from privacy.store import open_tracker_store
     from privacy.subject_rights import UnknownSender, erase_conversation, export_conversation

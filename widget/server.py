@@ -19,7 +19,7 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from actions.practice_config import PracticeConfig, PracticeConfigError, config_path, load_practice_config, load_text_section
+from practice.config import PracticeConfig, PracticeConfigError, config_path, load_practice_config, load_text_section
 
 WIDGET_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WIDGET_DIR / "static"

@@ -1,6 +1,6 @@
 from actions.booking import ActionSendToBooking
 from actions.contact import ActionContactPractice
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from tests.actions.conftest import make_tracker
 
 

@@ -2,7 +2,7 @@
 
 import pytest
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from tests.e2e.servers import Assistant
 
 pytestmark = pytest.mark.e2e

@@ -16,7 +16,7 @@ from typing import Any, Dict, List, Optional
 import pytest
 import requests
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from channels.messenger_common import messenger_texts
 from tests.channels.platform_standin import PlatformStandIn, Recorded, telegram_keyboard
 from tests.e2e.servers import Assistant, free_port

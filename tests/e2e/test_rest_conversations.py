@@ -5,7 +5,7 @@ import sqlite3
 
 import pytest
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from addons.speedup_mode import speedup_enabled
 
 pytestmark = pytest.mark.e2e

@@ -9,7 +9,7 @@ import yaml
 from rasa.shared.core.constants import DEFAULT_INTENTS
 from rasa.shared.core.domain import Domain
 
-from actions.practice_config import PracticeConfigError
+from practice.config import PracticeConfigError
 from insights.collect import StoredEvent, aggregate
 from insights.render import render_report
 from insights.topics import (DEFAULT_DOMAIN, NAMES_SECTION, UNNAMED_TOPIC, button_titles, intent_of_payload,

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from privacy.store import open_tracker_store
 from privacy.subject_rights import UnknownSender, erase_conversation, export_conversation
 from tests.conftest import PROJECT_ROOT

@@ -13,7 +13,7 @@ from typing import List, Optional
 import pytest
 import requests
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from deploy.local import RASA_START_TIMEOUT, Service, Topology
 from tests.prod.conftest import say, stored_events
 

@@ -12,7 +12,7 @@ from typing import List
 import pytest
 import requests
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from deploy.local import Topology
 from tests.prod.conftest import say, stored_events
 

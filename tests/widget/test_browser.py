@@ -16,7 +16,7 @@ import pytest
 import requests
 import yaml
 
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 from tests.e2e.servers import PROJECT_ROOT, Assistant
 from tests.widget.conftest import WidgetServer
 

@@ -11,7 +11,7 @@ import yaml
 from tests.e2e.servers import PROJECT_ROOT
 from tests.widget.conftest import WidgetServer
 from widget.server import WIDGET_TEXT_KEYS, WidgetSetupError, content_security_policy, widget_texts
-from actions.practice_config import load_practice_config
+from practice.config import load_practice_config
 
 PRACTICE_YML = PROJECT_ROOT / "config" / "practice.yml"
 ASSETS = {

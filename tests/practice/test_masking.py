@@ -2,7 +2,7 @@
 
 import pytest
 
-from privacy.masking import EMAIL_PLACEHOLDER, PHONE_PLACEHOLDER, contains_contact_data, mask_contact_data
+from practice.masking import EMAIL_PLACEHOLDER, PHONE_PLACEHOLDER, contains_contact_data, mask_contact_data
 
 
 @pytest.mark.parametrize("text, secret", [

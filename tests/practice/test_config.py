@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from actions.practice_config import PracticeConfigError, load_practice_config, parse_practice_config
+from practice.config import PracticeConfigError, load_practice_config, parse_practice_config
 
 VALID = yaml.safe_load(Path("config/practice.yml").read_text(encoding="utf-8"))
 
