@@ -71,6 +71,8 @@ shell: install train
 SPEEDUP_SENSITIVE_TESTS := tests/e2e/test_rest_conversations.py tests/test_rasa_checks.py::test_conversation_stories_pass
 
 test: install train
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 	$(PY) -m pytest
 	RASA_SPEEDUPS=off $(PY) -m pytest $(SPEEDUP_SENSITIVE_TESTS)
 

@@ -37,5 +37,7 @@ class ActionPrivacyNotice(Action):
     async def run(
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: Dict[Text, Any]
     ) -> List[Dict[Text, Any]]:
-        dispatcher.utter_message(response="utter_privacy_notice", privacy_notice=load_practice_config().privacy_notice)
+        dispatcher.utter_message(
+            response="utter_privacy_notice", privacy_notice=load_practice_config().privacy_notice
+        )
         return []

@@ -17,9 +17,9 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from functools import lru_cache
 from typing import Any, Dict, Optional, Text
 
-from functools import lru_cache
 import aiohttp
 import rasa.core.actions.action as rasa_actions
 from jsonschema.validators import validator_for
@@ -35,7 +35,9 @@ from addons.server_listeners import add_server_listener
 # here before the server may close it, so a request is never sent on a connection being closed.
 IDLE_CONNECTION_SECONDS = 2.0
 
-_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector]" = weakref.WeakKeyDictionary()
+_pools: "weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, aiohttp.TCPConnector]" = (
+    weakref.WeakKeyDictionary()
+)
 
 
 class KeepAliveEndpointConfig(EndpointConfig):
@@ -43,8 +45,16 @@ class KeepAliveEndpointConfig(EndpointConfig):
     def of(cls, endpoint: Optional[EndpointConfig]) -> Optional[EndpointConfig]:
         if endpoint is None or isinstance(endpoint, cls):
             return endpoint
-        kept_alive = cls(endpoint.url, endpoint.params, endpoint.headers, endpoint.basic_auth, endpoint.token,
-                         endpoint.token_name, endpoint.cafile, **endpoint.kwargs)
+        kept_alive = cls(
+            endpoint.url,
+            endpoint.params,
+            endpoint.headers,
+            endpoint.basic_auth,
+            endpoint.token,
+            endpoint.token_name,
+            endpoint.cafile,
+            **endpoint.kwargs,
+        )
         kept_alive.type = endpoint.type
         return kept_alive
 
@@ -53,10 +63,17 @@ class KeepAliveEndpointConfig(EndpointConfig):
 
     def session(self) -> aiohttp.ClientSession:
         """Rasa's session (authentication, headers, timeout), on the loop's shared connection pool."""
-        auth = aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"]) if self.basic_auth else None
+        auth = (
+            aiohttp.BasicAuth(self.basic_auth["username"], self.basic_auth["password"])
+            if self.basic_auth
+            else None
+        )
         return aiohttp.ClientSession(
-            headers=self.headers, auth=auth, timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
-            connector=connection_pool(), connector_owner=False,
+            headers=self.headers,
+            auth=auth,
+            timeout=aiohttp.ClientTimeout(total=DEFAULT_REQUEST_TIMEOUT),
+            connector=connection_pool(),
+            connector_owner=False,
         )
 
 

@@ -25,11 +25,21 @@ DIALECTS = {"sqlite": "sqlite", "sql": "postgresql"}
 LOCK_STORE_TYPES = {"in_memory": "in_memory", "redis": "addons.lock_store.RenewingRedisLockStore"}
 DERIVED = ("DB_DIALECT", "LOCK_STORE_TYPE")
 
-SQL_DEFAULTS = {"DB_HOST": "localhost", "DB_PORT": "5432", "DB_NAME": "rasa", "DB_USER": "rasa",
-                "DB_PASSWORD": ""}
+SQL_DEFAULTS = {
+    "DB_HOST": "localhost",
+    "DB_PORT": "5432",
+    "DB_NAME": "rasa",
+    "DB_USER": "rasa",
+    "DB_PASSWORD": "",
+}
 # SQLite ignores host, user and password; the port must still be a number for Rasa's SQLTrackerStore.
-SQLITE_DEFAULTS = {"DB_HOST": "", "DB_PORT": "0", "DB_NAME": "var/tracker.db", "DB_USER": "",
-                   "DB_PASSWORD": ""}
+SQLITE_DEFAULTS = {
+    "DB_HOST": "",
+    "DB_PORT": "0",
+    "DB_NAME": "var/tracker.db",
+    "DB_USER": "",
+    "DB_PASSWORD": "",
+}
 REDIS_DEFAULTS = {"REDIS_HOST": "localhost", "REDIS_PORT": "6379", "REDIS_DB": "1", "REDIS_PASSWORD": ""}
 
 
@@ -43,10 +53,12 @@ def endpoint_defaults(environ: MutableMapping[str, str]) -> Dict[str, str]:
     lock_store = environ.get("LOCK_STORE") or "in_memory"
     if tracker_store not in TRACKER_STORES:
         raise StoreConfigError(
-            f"TRACKER_STORE must be one of {', '.join(TRACKER_STORES)}, not '{tracker_store}'.")
+            f"TRACKER_STORE must be one of {', '.join(TRACKER_STORES)}, not '{tracker_store}'."
+        )
     if lock_store not in LOCK_STORE_TYPES:
         raise StoreConfigError(
-            f"LOCK_STORE must be one of {', '.join(LOCK_STORE_TYPES)}, not '{lock_store}'.")
+            f"LOCK_STORE must be one of {', '.join(LOCK_STORE_TYPES)}, not '{lock_store}'."
+        )
     database = SQL_DEFAULTS if tracker_store == "sql" else SQLITE_DEFAULTS
     defaults = {
         "ACTION_SERVER_URL": DEFAULT_ACTION_SERVER_URL,

@@ -23,7 +23,9 @@ async def freeze_loaded_objects(_app: Any, _loop: Any) -> None:
     gc.collect()
     gc.freeze()
     gc.enable()
-    logger.info("Model loaded; %d long-lived objects excluded from garbage collection.", gc.get_freeze_count())
+    logger.info(
+        "Model loaded; %d long-lived objects excluded from garbage collection.", gc.get_freeze_count()
+    )
 
 
 def install() -> None:

@@ -20,7 +20,9 @@ class SequentialGraphRunner(DaskGraphRunner):
         super().__init__(*args, **kwargs)
         self._minimal_schemas: Dict[Tuple[Text, ...], GraphSchema] = {}
 
-    def run(self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None) -> Dict[Text, Any]:
+    def run(
+        self, inputs: Optional[Dict[Text, Any]] = None, targets: Optional[List[Text]] = None
+    ) -> Dict[Text, Any]:
         run_targets = tuple(targets) if targets else tuple(self._graph_schema.target_names)
         schema = self._minimal_schema(run_targets)
         results: Dict[Text, Tuple[Text, Any]] = {}

@@ -74,7 +74,9 @@ end
 # and the number now served. Numbers come from one counter and are never reused: with short tickets,
 # a server whose ticket expired (a stalled event loop) must not remove or renew a newer message's
 # ticket that would otherwise get the same number.
-ISSUE_TICKET = _UNEXPIRED_TICKETS + """
+ISSUE_TICKET = (
+    _UNEXPIRED_TICKETS
+    + """
 local now = tonumber(ARGV[2])
 local tickets = unexpired_tickets(redis.call("GET", KEYS[1]), now, nil)
 local number = redis.call("INCR", KEYS[2])
@@ -82,19 +84,25 @@ table.insert(tickets, {number = number, expires = now + tonumber(ARGV[3])})
 store(KEYS[1], ARGV[1], tickets, now)
 return {number, tickets[1]["number"]}
 """
+)
 
 # ARGV: conversation id, now, ticket number to remove (-1: none, only drop expired tickets).
-REMOVE_TICKETS = _UNEXPIRED_TICKETS + """
+REMOVE_TICKETS = (
+    _UNEXPIRED_TICKETS
+    + """
 local raw = redis.call("GET", KEYS[1])
 if not raw then return 0 end
 local now = tonumber(ARGV[2])
 store(KEYS[1], ARGV[1], unexpired_tickets(raw, now, tonumber(ARGV[3])), now)
 return 1
 """
+)
 
 # ARGV: conversation id, now, ticket number, new expiry. Returns 1 if the ticket was still there (and
 # now expires no earlier than the new expiry), 0 if it had expired or been removed: never brought back.
-RENEW_TICKET = _UNEXPIRED_TICKETS + """
+RENEW_TICKET = (
+    _UNEXPIRED_TICKETS
+    + """
 local now, number, expires = tonumber(ARGV[2]), tonumber(ARGV[3]), tonumber(ARGV[4])
 local tickets = unexpired_tickets(redis.call("GET", KEYS[1]), now, nil)
 for _, ticket in ipairs(tickets) do
@@ -106,6 +114,7 @@ for _, ticket in ipairs(tickets) do
 end
 return 0
 """
+)
 
 
 class AtomicRedisLockStore(RedisLockStore):
@@ -115,7 +124,7 @@ class AtomicRedisLockStore(RedisLockStore):
         self._remove_tickets = self.red.register_script(REMOVE_TICKETS)
         self._renew_ticket = self.red.register_script(RENEW_TICKET)
         # next to the lock keys, under the same (optional) custom prefix
-        custom_prefix = self.key_prefix[:-len(DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX)]
+        custom_prefix = self.key_prefix[: -len(DEFAULT_REDIS_LOCK_STORE_KEY_PREFIX)]
         self.ticket_counter_key = custom_prefix + TICKET_COUNTER_KEY
         # (conversation id, ticket) -> the ticket, for tickets that were the only one when issued
         self._served_at_once: Dict[Tuple[Text, int], Ticket] = {}
@@ -125,15 +134,17 @@ class AtomicRedisLockStore(RedisLockStore):
         try:
             number, now_serving = self._issue_ticket(
                 keys=[self.key_prefix + conversation_id, self.ticket_counter_key],
-                args=[conversation_id, now, lock_lifetime])
+                args=[conversation_id, now, lock_lifetime],
+            )
         except Exception as error:
             raise LockError(f"Error while acquiring lock. Error:\n{error}") from error
         if number == now_serving:  # the only ticket: the lock is ours, no need to read it back
             self._served_at_once[(conversation_id, int(number))] = Ticket(int(number), now + lock_lifetime)
         return int(number)
 
-    async def _acquire_lock(self, conversation_id: Text, ticket: int,
-                            wait_time_in_seconds: float) -> TicketLock:
+    async def _acquire_lock(
+        self, conversation_id: Text, ticket: int, wait_time_in_seconds: float
+    ) -> TicketLock:
         served = self._served_at_once.pop((conversation_id, ticket), None)
         if served is not None:
             return TicketLock(conversation_id, deque([served]))
@@ -150,13 +161,16 @@ class AtomicRedisLockStore(RedisLockStore):
 
     def renew_ticket(self, conversation_id: Text, ticket_number: int, expires: float) -> bool:
         """Makes the ticket expire no earlier than `expires`; False if it has already expired or gone."""
-        renewed = self._renew_ticket(keys=[self.key_prefix + conversation_id],
-                                     args=[conversation_id, time.time(), ticket_number, expires])
+        renewed = self._renew_ticket(
+            keys=[self.key_prefix + conversation_id],
+            args=[conversation_id, time.time(), ticket_number, expires],
+        )
         return bool(renewed)
 
     def _remove(self, conversation_id: Text, ticket_number: int) -> None:
-        self._remove_tickets(keys=[self.key_prefix + conversation_id],
-                             args=[conversation_id, time.time(), ticket_number])
+        self._remove_tickets(
+            keys=[self.key_prefix + conversation_id], args=[conversation_id, time.time(), ticket_number]
+        )
 
 
 class RenewingRedisLockStore(AtomicRedisLockStore):
@@ -166,17 +180,25 @@ class RenewingRedisLockStore(AtomicRedisLockStore):
     Redis's `url` (host), `port`, `db`, `password`, ... as for Rasa's `type: redis`).
     """
 
-    def __init__(self, endpoint_config: Optional[EndpointConfig] = None,
-                 ticket_lifetime: float = TICKET_LIFETIME_SECONDS, **redis_settings: Any) -> None:
+    def __init__(
+        self,
+        endpoint_config: Optional[EndpointConfig] = None,
+        ticket_lifetime: float = TICKET_LIFETIME_SECONDS,
+        **redis_settings: Any,
+    ) -> None:
         if endpoint_config is not None:
-            redis_settings = {"host": endpoint_config.url or "localhost", **endpoint_config.kwargs,
-                              **redis_settings}
+            redis_settings = {
+                "host": endpoint_config.url or "localhost",
+                **endpoint_config.kwargs,
+                **redis_settings,
+            }
         super().__init__(**redis_settings)
         self.ticket_lifetime = ticket_lifetime
 
     @asynccontextmanager
-    async def lock(self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME,
-                   wait_time_in_seconds: float = 1) -> AsyncIterator[TicketLock]:
+    async def lock(
+        self, conversation_id: Text, lock_lifetime: float = LOCK_LIFETIME, wait_time_in_seconds: float = 1
+    ) -> AsyncIterator[TicketLock]:
         """Rasa's lock (wait for this ticket's turn, hold it until the block ends), with renewed tickets.
 
         `lock_lifetime` stays the longest a message may wait and hold, as in Rasa: after it the ticket
@@ -202,9 +224,11 @@ class RenewingRedisLockStore(AtomicRedisLockStore):
                 if not self.renew_ticket(conversation_id, ticket, expires):
                     # Another server may now process this conversation at the same time. (No conversation
                     # id in the log: the channel may let the patient choose it.)
-                    logger.warning("A conversation lock ticket was gone before its message was done (event "
-                                   "loop blocked for over %.0f s, or Redis restarted).", self.ticket_lifetime)
+                    logger.warning(
+                        "A conversation lock ticket was gone before its message was done (event "
+                        "loop blocked for over %.0f s, or Redis restarted).",
+                        self.ticket_lifetime,
+                    )
                     return
             except redis.exceptions.RedisError as error:  # Redis away for a moment: retry within the lifetime
                 logger.warning("Could not renew a conversation lock ticket: %s", type(error).__name__)
-

@@ -20,13 +20,42 @@ import rasa.utils.log_utils as log_utils
 
 REDACTED = "[redacted]"
 # The fields Rasa's _anonymizer lists (rasa/utils/log_utils.py, 3.6), and a few more that hold texts.
-SENSITIVE_FIELDS = frozenset({
-    "text", "response_text", "user_text", "slot_values", "parse_data_text", "parse_data_entities",
-    "prediction_events", "tracker_latest_message", "prefilled_slots", "message", "response",
-    "slot_candidates", "rasa_event", "rasa_events", "tracker_states", "current_states", "old_states",
-    "successes", "current_entity", "next_entity", "states", "entity", "token_text", "user_message",
-    "json_message", "events", "tracker", "parse_data", "entities", "metadata", "body", "utterance",
-})
+SENSITIVE_FIELDS = frozenset(
+    {
+        "text",
+        "response_text",
+        "user_text",
+        "slot_values",
+        "parse_data_text",
+        "parse_data_entities",
+        "prediction_events",
+        "tracker_latest_message",
+        "prefilled_slots",
+        "message",
+        "response",
+        "slot_candidates",
+        "rasa_event",
+        "rasa_events",
+        "tracker_states",
+        "current_states",
+        "old_states",
+        "successes",
+        "current_entity",
+        "next_entity",
+        "states",
+        "entity",
+        "token_text",
+        "user_message",
+        "json_message",
+        "events",
+        "tracker",
+        "parse_data",
+        "entities",
+        "metadata",
+        "body",
+        "utterance",
+    }
+)
 
 
 def redact_event_dict(_logger: Any, _method: str, event_dict: Dict[str, Any]) -> Dict[str, Any]:

@@ -4,7 +4,8 @@ Rasa's server lets every message that arrived run concurrently on its event loop
 almost all CPU, so concurrent messages take turns at their awaits: a message that calls the action
 server queues again behind all messages that arrived after it, and took twice as long under load as
 one without a custom action (`make bench`, 16 users). `turn()` (taken by addons/processor.py) admits
-one message at a time to Rasa's processing, in arrival order. It keeps its turn while the action server answers, as
+one message at a time to Rasa's processing, in arrival order. It keeps its turn while the action server
+answers, as
 long as that is quick (5 ms); if not, it steps aside for the next message and comes back ahead of every
 message that arrived after it, so a slow or hanging action server delays only its own message.
 
@@ -22,7 +23,6 @@ from contextlib import asynccontextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import AsyncIterator, Awaitable, List, Optional, Tuple, TypeVar
-
 
 T = TypeVar("T")
 

@@ -22,7 +22,6 @@ import importlib.metadata
 from dataclasses import dataclass
 from typing import Callable, Dict, List, Literal, Optional, Sequence, Tuple
 
-from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode
 from addons import (
     action_endpoint,
     event_lookup,
@@ -34,6 +33,7 @@ from addons import (
     rule_matching,
     storage_guard,
 )
+from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode
 from channels import enabling as channel_enabling
 
 Kind = Literal["fix", "speed-up"]
@@ -222,10 +222,16 @@ class VersionMismatch(SystemExit):
     """Stops the process: a patch may silently do nothing (or harm) on a version it was not written for."""
 
 
-def version_mismatches(installed: Callable[[str], str] = importlib.metadata.version) -> Dict[str, Tuple[str, str]]:
+def version_mismatches(
+    installed: Callable[[str], str] = importlib.metadata.version,
+) -> Dict[str, Tuple[str, str]]:
     """Package -> (pinned, installed) for every package whose installed version is not the pinned one."""
     found = {package: installed(package) for package in PINNED_VERSIONS}
-    return {package: (PINNED_VERSIONS[package], found[package]) for package in found if found[package] != PINNED_VERSIONS[package]}
+    return {
+        package: (PINNED_VERSIONS[package], found[package])
+        for package in found
+        if found[package] != PINNED_VERSIONS[package]
+    }
 
 
 def patches_concerned(packages: Sequence[str], patches: Sequence[Patch] = PATCHES) -> List[Patch]:
@@ -236,8 +242,12 @@ def check_versions(installed: Callable[[str], str] = importlib.metadata.version)
     mismatches = version_mismatches(installed)
     if not mismatches:
         return
-    versions = ", ".join(f"{package} {found} (written for {pinned})" for package, (pinned, found) in mismatches.items())
-    concerned = "\n".join(f"  - {patch.name} ({patch.where})" for patch in patches_concerned(list(mismatches)))
+    versions = ", ".join(
+        f"{package} {found} (written for {pinned})" for package, (pinned, found) in mismatches.items()
+    )
+    concerned = "\n".join(
+        f"  - {patch.name} ({patch.where})" for patch in patches_concerned(list(mismatches))
+    )
     raise VersionMismatch(
         f"Stopped: this project's Rasa patches were written for other versions: {versions}.\n"
         f"Install the versions of constraints.txt, or revisit these patches and their canaries "
@@ -250,7 +260,9 @@ def patches_for(mode: SpeedupMode) -> Tuple[Patch, ...]:
     known = {patch.id for patch in SPEEDUPS}
     unknown = sorted(mode.left_out - known)
     if unknown:
-        raise InvalidSpeedupMode(f"Unknown speed-up(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}.")
+        raise InvalidSpeedupMode(
+            f"Unknown speed-up(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}."
+        )
     chosen = FIXES + tuple(patch for patch in SPEEDUPS if mode.enabled(patch.id))
     for patch in chosen:
         missing = [required for required in patch.requires if not mode.enabled(required)]
@@ -272,4 +284,7 @@ def summary_line(chosen: Sequence[Patch], mode: SpeedupMode) -> str:
     """One log line: which patches this process runs with."""
     fixes = ", ".join(patch.id for patch in chosen if patch.kind == "fix")
     speedups = ", ".join(patch.id for patch in chosen if patch.kind == "speed-up") or "none"
-    return f"Rasa patches (addons/patches.py): fixes {fixes}; speed-ups {speedups} (RASA_SPEEDUPS {mode.describe()})."
+    return (
+        f"Rasa patches (addons/patches.py): fixes {fixes}; "
+        f"speed-ups {speedups} (RASA_SPEEDUPS {mode.describe()})."
+    )

@@ -28,9 +28,9 @@ if MODE.enabled("gc-freeze") and SERVER_COMMAND:
 # by scanning sys.modules, which takes seconds once TensorFlow's thousands of modules are loaded.
 import skops.io  # noqa: E402, F401
 
-from practice.config import load_practice_config  # noqa: E402
 from addons.endpoints_env import set_endpoint_defaults  # noqa: E402
 from addons.patches import check_versions, install_patches, summary_line  # noqa: E402
+from practice.config import load_practice_config  # noqa: E402
 
 
 def main() -> None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from typing import TYPE_CHECKING, Any, Dict, List, Optional, Text
+from typing import TYPE_CHECKING, List
 
 import rasa.core.actions.action as rasa_actions
 from rasa.core.actions.action import ActionExecutionRejection, RemoteAction, create_bot_utterance

@@ -52,7 +52,9 @@ def get_possible_keys(self: RulePolicy, lookup: Dict[Text, Text], states: List[S
     return set(found)
 
 
-def _matching_keys(policy: RulePolicy, lookup: Dict[Text, Text], states: List[State], longest: int) -> Set[Text]:
+def _matching_keys(
+    policy: RulePolicy, lookup: Dict[Text, Text], states: List[State], longest: int
+) -> Set[Text]:
     possible_keys = set(lookup)
     for turn_index, state in enumerate(reversed(states[-longest:] if longest else [])):
         possible_keys = {key for key in possible_keys if policy._is_rule_applicable(key, turn_index, state)}

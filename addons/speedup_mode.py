@@ -42,7 +42,8 @@ def speedup_mode(environ: Mapping[str, str] = os.environ) -> SpeedupMode:
     if all(len(part) > 1 and part.startswith("-") for part in parts):
         return SpeedupMode(on=True, left_out=frozenset(part[1:] for part in parts))
     raise InvalidSpeedupMode(
-        f"{SPEEDUPS_ENV_VAR}={value!r}: use 'on' (the default), 'off', or speed-ups to leave out as '-id,-id'."
+        f"{SPEEDUPS_ENV_VAR}={value!r}: use 'on' (the default), 'off', "
+        "or speed-ups to leave out as '-id,-id'."
     )
 
 

@@ -118,7 +118,10 @@ class StateCachingTracker(DialogueStateTracker):
             cached = _StatesSoFar(DialogueStateTracker.init_copy(self), domain, options)
             new_events = self.applied_events()
         cached.extend(new_events)
-        cached.events_seen, cached.last_event_seen = len(self.events), self.events[-1] if self.events else None
+        cached.events_seen, cached.last_event_seen = (
+            len(self.events),
+            self.events[-1] if self.events else None,
+        )
         self._states_so_far[key] = cached
         return cached.with_current_state()
 

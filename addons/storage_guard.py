@@ -47,8 +47,10 @@ logger = logging.getLogger(__name__)
 
 RETRY_AFTER_SECONDS = 10
 UNAVAILABLE_REASON = "The conversation store is temporarily unavailable. Please try again in a moment."
-BUSY_REASON = ("An earlier message of this conversation is still being answered; this message was not "
-               "processed. Please send it again once the earlier one is answered.")
+BUSY_REASON = (
+    "An earlier message of this conversation is still being answered; this message was not "
+    "processed. Please send it again once the earlier one is answered."
+)
 
 
 @dataclass(frozen=True)
@@ -86,8 +88,9 @@ def failed_store_name(error: BaseException) -> Optional[Text]:
     import redis.exceptions
     import sqlalchemy.exc
 
-    if isinstance(error, redis.exceptions.RedisError) or (isinstance(error, LockError)
-                                                          and not is_lock_contention(error)):
+    if isinstance(error, redis.exceptions.RedisError) or (
+        isinstance(error, LockError) and not is_lock_contention(error)
+    ):
         return "lock store"
     if isinstance(error, sqlalchemy.exc.SQLAlchemyError):
         return "tracker store"
@@ -102,7 +105,7 @@ def _error_summary(error: BaseException) -> Text:
 
 
 def guard_storage(
-    on_new_message: Callable[[UserMessage], Awaitable[Any]]
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
 ) -> Callable[[UserMessage], Awaitable[Any]]:
     async def handle(message: UserMessage) -> Any:
         _refusal.set(None)
@@ -111,15 +114,17 @@ def guard_storage(
         except Exception as error:
             if is_lock_contention(error):
                 # Neither the text nor the sender id (a phone number on some channels) goes to the log.
-                logger.warning("A conversation stayed busy for the whole lock lifetime, message not "
-                               "processed (409).")
+                logger.warning(
+                    "A conversation stayed busy for the whole lock lifetime, message not processed (409)."
+                )
                 _refusal.set(CONVERSATION_BUSY)
                 return None
             store = failed_store_name(error)
             if store is None:
                 raise
-            logger.error("The %s is unavailable, message not processed (503): %s", store,
-                         _error_summary(error))
+            logger.error(
+                "The %s is unavailable, message not processed (503): %s", store, _error_summary(error)
+            )
             _refusal.set(STORE_UNAVAILABLE)
             return None
 

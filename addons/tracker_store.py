@@ -20,8 +20,8 @@ from typing import Any, Dict, Iterable, Iterator, List, NamedTuple, Optional, Te
 import sqlalchemy as sa
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.events import BotUttered, Event, SessionStarted, UserUttered
-from rasa.shared.nlu.constants import INTENT_NAME_KEY
 from rasa.shared.core.trackers import DialogueStateTracker
+from rasa.shared.nlu.constants import INTENT_NAME_KEY
 
 from addons.endpoints_env import ping_on_checkout
 from addons.speedup_mode import speedup_enabled
@@ -47,11 +47,14 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         if dialect == "sqlite":
             Path(db).parent.mkdir(parents=True, exist_ok=True)
         super().__init__(dialect=dialect, db=db, **kwargs)
-        # sender id -> (id of the tracker last retrieved or saved, its number of stored events); see _unsaved_events
+        # sender id -> (id of the tracker last retrieved or saved, its number of stored events);
+        # see _unsaved_events
         self._stored_counts: "OrderedDict[Text, Tuple[int, int]]" = OrderedDict()
         self._events: sa.Table = self.SQLEvent.__table__
         self._select_session_events, self._select_all_events = _event_selects(self._events)
-        self._count_session_events = sa.select(sa.func.count()).select_from(self._select_session_events.subquery())
+        self._count_session_events = sa.select(sa.func.count()).select_from(
+            self._select_session_events.subquery()
+        )
         self._select_newest_event = _newest_event_select(self._events)
         # sender id -> (the tracker last saved, its newest stored event); see _keep
         self._kept: "OrderedDict[Text, Tuple[DialogueStateTracker, NewestEvent]]" = OrderedDict()
@@ -69,7 +72,10 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         url = self.engine.url
         self.engine.dispose()
         self.engine = sa.create_engine(
-            url, poolclass=sa.pool.QueuePool, pool_size=2, max_overflow=4,
+            url,
+            poolclass=sa.pool.QueuePool,
+            pool_size=2,
+            max_overflow=4,
             connect_args={"check_same_thread": False},
         )
         sa.event.listen(self.engine, "connect", _tune_sqlite)
@@ -114,7 +120,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         self._kept.pop(sender_id, None)
         return int(removed)
 
-    async def _retrieve(self, sender_id: Text, fetch_events_from_all_sessions: bool) -> Optional[DialogueStateTracker]:
+    async def _retrieve(
+        self, sender_id: Text, fetch_events_from_all_sessions: bool
+    ) -> Optional[DialogueStateTracker]:
         kept = self._kept.pop(sender_id, None)
         self._stored_counts.pop(sender_id, None)
         select = self._select_all_events if fetch_events_from_all_sessions else self._select_session_events
@@ -126,7 +134,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
             rows = connection.execute(select, {"sender_id": sender_id}).scalars().all()
         if not self.domain or not rows:
             return None
-        tracker = self._tracker_class.from_dict(sender_id, [json.loads(data) for data in rows], self.domain.slots)
+        tracker = self._tracker_class.from_dict(
+            sender_id, [json.loads(data) for data in rows], self.domain.slots
+        )
         if not fetch_events_from_all_sessions:
             self._remember_stored_count(tracker)
         return tracker
@@ -154,7 +164,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         return NewestEvent(row.id, row.timestamp) if row is not None else None
 
     def _remember_stored_count(self, tracker: DialogueStateTracker) -> None:
-        _put_newest(self._stored_counts, tracker.sender_id, (id(tracker), len(tracker.events)), MAX_REMEMBERED_COUNTS)
+        _put_newest(
+            self._stored_counts, tracker.sender_id, (id(tracker), len(tracker.events)), MAX_REMEMBERED_COUNTS
+        )
 
     def _unsaved_events(self, connection: Any, tracker: DialogueStateTracker) -> Iterator[Event]:
         # Rasa counts the stored events of the session with a query on every save. The tracker being saved
@@ -164,7 +176,9 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
         if remembered is not None and remembered[0] == id(tracker):
             stored = remembered[1]
         else:
-            stored = connection.execute(self._count_session_events, {"sender_id": tracker.sender_id}).scalar_one()
+            stored = connection.execute(
+                self._count_session_events, {"sender_id": tracker.sender_id}
+            ).scalar_one()
         return itertools.islice(tracker.events, stored, len(tracker.events))
 
 
@@ -182,7 +196,10 @@ class MaskedEvent:
             # Copies of the two dicts that change: the event's own parse data stays unmasked in memory.
             data = {**data, "text": mask_contact_data(data.get("text"))}
             if isinstance(data.get("parse_data"), dict):
-                data["parse_data"] = {**data["parse_data"], "text": mask_contact_data(data["parse_data"].get("text"))}
+                data["parse_data"] = {
+                    **data["parse_data"],
+                    "text": mask_contact_data(data["parse_data"].get("text")),
+                }
         elif isinstance(self._event, BotUttered) and self._echoed and data.get("text"):
             data["text"] = _mask_echo(data["text"], self._echoed)
         return data
@@ -197,7 +214,8 @@ def _put_newest(recent: "OrderedDict[Text, Any]", key: Text, value: Any, limit: 
 
 
 def _event_selects(events: sa.Table) -> Tuple[sa.sql.Select, sa.sql.Select]:
-    """The stored event data of one sender: since the latest session start (as Rasa's `_event_query`), and all.
+    """The stored event data of one sender: since the latest session start (as Rasa's `_event_query`),
+    and all.
 
     `sender_id` is a bind parameter, so SQLAlchemy compiles each statement once."""
     sender_id = sa.bindparam("sender_id")
@@ -207,7 +225,9 @@ def _event_selects(events: sa.Table) -> Tuple[sa.sql.Select, sa.sql.Select]:
         .scalar_subquery()
     )
     all_events = sa.select(events.c.data).where(events.c.sender_id == sender_id).order_by(events.c.id)
-    since_session_start = all_events.where(sa.or_(events.c.timestamp >= session_start, session_start.is_(None)))
+    since_session_start = all_events.where(
+        sa.or_(events.c.timestamp >= session_start, session_start.is_(None))
+    )
     return since_session_start, all_events
 
 

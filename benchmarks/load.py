@@ -41,8 +41,10 @@ class LoadResult:
         return len(self.latencies) / self.seconds if self.seconds else 0.0
 
     def row(self) -> str:
-        return (f"| {self.label} | {self.requests} | {self.throughput:.1f} | {self.percentile(0.5) * 1000:.0f} | "
-                f"{self.percentile(0.95) * 1000:.0f} | {self.percentile(0.99) * 1000:.0f} | {self.errors} |")
+        return (
+            f"| {self.label} | {self.requests} | {self.throughput:.1f} | {self.percentile(0.5) * 1000:.0f} | "
+            f"{self.percentile(0.95) * 1000:.0f} | {self.percentile(0.99) * 1000:.0f} | {self.errors} |"
+        )
 
 
 async def _patient(url: str, result: LoadResult, deadline: float, messages: Sequence[str]) -> None:
@@ -58,7 +60,9 @@ async def _patient(url: str, result: LoadResult, deadline: float, messages: Sequ
                 await _send(session, url, sender, message, result)
 
 
-async def _send(session: aiohttp.ClientSession, url: str, sender: str, message: str, result: LoadResult) -> None:
+async def _send(
+    session: aiohttp.ClientSession, url: str, sender: str, message: str, result: LoadResult
+) -> None:
     started = time.monotonic()
     try:
         async with session.post(url, json={"sender": sender, "message": message}) as response:
@@ -72,12 +76,14 @@ async def _send(session: aiohttp.ClientSession, url: str, sender: str, message: 
     result.latencies.append(time.monotonic() - started)
 
 
-async def run_load(base_url: str, users: int, seconds: float, label: str,
-                   messages: Sequence[str] = CONVERSATION) -> LoadResult:
+async def run_load(
+    base_url: str, users: int, seconds: float, label: str, messages: Sequence[str] = CONVERSATION
+) -> LoadResult:
     result = LoadResult(label)
     started = time.monotonic()
     deadline = started + seconds
-    await asyncio.gather(*(_patient(f"{base_url}/webhooks/rest/webhook", result, deadline, messages)
-                           for _ in range(users)))
+    await asyncio.gather(
+        *(_patient(f"{base_url}/webhooks/rest/webhook", result, deadline, messages) for _ in range(users))
+    )
     result.seconds = time.monotonic() - started
     return result

@@ -46,6 +46,7 @@ WORKERS_VARIANT = os.environ.get("BENCH_WORKERS_VARIANT", "1") != "0"
 
 # --- memory ---------------------------------------------------------------------------------------
 
+
 def tree_memory_mb(pid: int) -> Tuple[float, float]:
     """RSS and private memory (USS) of a process and all its descendants (PostgreSQL's backends,
     Sanic's workers). RSS counts shared pages, e.g. PostgreSQL's shared buffers, once per process that
@@ -72,8 +73,10 @@ def memory_of(services: Sequence[Service]) -> Dict[str, Tuple[float, float]]:
 
 # --- paced load (the soak) ------------------------------------------------------------------------
 
-async def _paced_patient(session: aiohttp.ClientSession, url: str, result: LoadResult, deadline: float,
-                         interval: float) -> None:
+
+async def _paced_patient(
+    session: aiohttp.ClientSession, url: str, result: LoadResult, deadline: float, interval: float
+) -> None:
     while time.monotonic() < deadline:
         sender = f"soak-{uuid.uuid4().hex[:10]}"
         for message in CONVERSATION:
@@ -93,13 +96,22 @@ async def _paced_patient(session: aiohttp.ClientSession, url: str, result: LoadR
             await asyncio.sleep(max(0.0, interval - (time.monotonic() - started)))
 
 
-async def run_paced_load(base_url: str, users: int, seconds: float, interval: float, label: str) -> LoadResult:
+async def run_paced_load(
+    base_url: str, users: int, seconds: float, interval: float, label: str
+) -> LoadResult:
     result = LoadResult(label)
-    async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=30),
-                                     connector=aiohttp.TCPConnector(limit=users)) as session:
+    async with aiohttp.ClientSession(
+        timeout=aiohttp.ClientTimeout(total=30), connector=aiohttp.TCPConnector(limit=users)
+    ) as session:
         started = time.monotonic()
-        await asyncio.gather(*(_paced_patient(session, f"{base_url}/webhooks/rest/webhook", result,
-                                              started + seconds, interval) for _ in range(users)))
+        await asyncio.gather(
+            *(
+                _paced_patient(
+                    session, f"{base_url}/webhooks/rest/webhook", result, started + seconds, interval
+                )
+                for _ in range(users)
+            )
+        )
         result.seconds = time.monotonic() - started
     return result
 
@@ -135,12 +147,25 @@ def production_topology(work: Path) -> Tuple[List[LoadResult], Memory, Memory, f
     ready_seconds = time.monotonic() - started
     results = []
     try:
-        results.append(burst(topology.url, f"2 Rasa servers behind nginx, PostgreSQL + Redis: {USERS} users, "
-                                           f"{BURST_SECONDS:.0f} s"))
+        results.append(
+            burst(
+                topology.url,
+                f"2 Rasa servers behind nginx, PostgreSQL + Redis: {USERS} users, {BURST_SECONDS:.0f} s",
+            )
+        )
         before = memory_of(topology.services())
-        results.append(asyncio.run(run_paced_load(
-            topology.url, SOAK_USERS, SOAK_SECONDS, SOAK_INTERVAL,
-            f"soak, same topology: {SOAK_USERS} users x 1 message per {SOAK_INTERVAL:g} s, {SOAK_SECONDS:.0f} s")))
+        results.append(
+            asyncio.run(
+                run_paced_load(
+                    topology.url,
+                    SOAK_USERS,
+                    SOAK_SECONDS,
+                    SOAK_INTERVAL,
+                    f"soak, same topology: {SOAK_USERS} users x 1 message per {SOAK_INTERVAL:g} s, "
+                    f"{SOAK_SECONDS:.0f} s",
+                )
+            )
+        )
         after = memory_of(topology.services())
         if WORKERS_VARIANT:
             results.append(_with_sanic_workers(topology, 2))
@@ -159,8 +184,10 @@ def _with_sanic_workers(topology: Topology, workers: int) -> LoadResult:
         server.start()
     for server in rasa_servers:
         server.wait_ready(400)
-    return burst(topology.url, f"2 Rasa servers x SANIC_WORKERS={workers}, same topology: {USERS} users, "
-                               f"{BURST_SECONDS:.0f} s")
+    return burst(
+        topology.url,
+        f"2 Rasa servers x SANIC_WORKERS={workers}, same topology: {USERS} users, {BURST_SECONDS:.0f} s",
+    )
 
 
 # --- report ---------------------------------------------------------------------------------------
@@ -174,7 +201,8 @@ ANALYSIS = [
     "which the single server already shared with its action server and the load generator, and the "
     "topology adds work per message (nginx, Redis lock transactions, PostgreSQL reads and writes instead "
     "of a local SQLite file, PostgreSQL itself). The gain is the share of the second core left over. "
-    "SANIC_WORKERS=2 per server means 4 Rasa processes on 2 cores: more processes, not more cores, so little or no gain.",
+    "SANIC_WORKERS=2 per server means 4 Rasa processes on 2 cores: more processes, not more cores, "
+    "so little or no gain.",
     "- The throughput follows the cores given to Rasa processes (servers x SANIC_WORKERS, one per core): "
     "on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and the action servers "
     "should give roughly 6 x 40-55 = 240-330 messages/s (an estimate from these figures, not measured), "
@@ -185,35 +213,55 @@ ANALYSIS = [
     "the soak's 10 % target is read on it.",
 ]
 
+
 def _growth(start: float, end: float) -> str:
     return f"{(end - start) / start * 100:+.1f} %" if start else "n/a"
 
 
-def write_report(single: LoadResult, prod: List[LoadResult], single_memory: Tuple[Dict[str, Tuple[float, float]], ...],
-                 soak_memory: Tuple[Dict[str, Tuple[float, float]], ...], ready_seconds: float) -> None:
+def write_report(
+    single: LoadResult,
+    prod: List[LoadResult],
+    single_memory: Tuple[Dict[str, Tuple[float, float]], ...],
+    soak_memory: Tuple[Dict[str, Tuple[float, float]], ...],
+    ready_seconds: float,
+) -> None:
     ratio = prod[0].throughput / single.throughput if single.throughput else float("nan")
     lines = [
-        "# Benchmark: production topology", "",
+        "# Benchmark: production topology",
+        "",
         f"Machine: {os.cpu_count()} cores, shared with other work while it ran (figures are a lower bound). "
-        f"Command: `make bench-prod`. Loopback REST; each simulated patient repeats a {len(CONVERSATION)}-message "
-        "conversation (greeting, three questions, booking).", "",
+        "Command: `make bench-prod`. Loopback REST; each simulated patient repeats a "
+        f"{len(CONVERSATION)}-message "
+        "conversation (greeting, three questions, booking).",
+        "",
         f"Production topology start to ready (PostgreSQL, Redis, 2 action servers, 2 Rasa servers, nginx): "
-        f"{ready_seconds:.0f} s.", "",
-        "## Latency and throughput", "",
-        "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|",
-        single.row(), *(result.row() for result in prod), "",
-        f"Throughput ratio, 2 Rasa servers (PostgreSQL, Redis, nginx) / 1 Rasa server (SQLite): {ratio:.2f}x", "",
-        "## Memory (MB, process and its children): RSS and private memory", "",
+        f"{ready_seconds:.0f} s.",
+        "",
+        "## Latency and throughput",
+        "",
+        "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+        single.row(),
+        *(result.row() for result in prod),
+        "",
+        f"Throughput ratio, 2 Rasa servers (PostgreSQL, Redis, nginx) / 1 Rasa server (SQLite): {ratio:.2f}x",
+        "",
+        "## Memory (MB, process and its children): RSS and private memory",
+        "",
         "| process | RSS start | RSS end | RSS growth | private start | private end | private growth |",
         "|---|---|---|---|---|---|---|",
     ]
-    for label, (before, after) in (("1 server, before/after the 60 s load", single_memory),
-                                   ("production, soak start/end", soak_memory)):
+    for label, (before, after) in (
+        ("1 server, before/after the 60 s load", single_memory),
+        ("production, soak start/end", soak_memory),
+    ):
         lines.append(f"| **{label}** | | | | | | |")
         for name, (rss_start, private_start) in before.items():
             rss_end, private_end = after.get(name, (float("nan"), float("nan")))
-            lines.append(f"| {name} | {rss_start:.0f} | {rss_end:.0f} | {_growth(rss_start, rss_end)} | "
-                         f"{private_start:.0f} | {private_end:.0f} | {_growth(private_start, private_end)} |")
+            lines.append(
+                f"| {name} | {rss_start:.0f} | {rss_end:.0f} | {_growth(rss_start, rss_end)} | "
+                f"{private_start:.0f} | {private_end:.0f} | {_growth(private_start, private_end)} |"
+            )
     lines += ["", "## Reading the figures", "", *ANALYSIS]
     REPORT.parent.mkdir(exist_ok=True)
     REPORT.write_text("\n".join(lines) + "\n")
@@ -226,8 +274,10 @@ def main() -> None:
         print(f"Single Rasa server with SQLite: {USERS} users for {BURST_SECONDS:.0f} s ...", flush=True)
         single, single_before, single_after = single_sqlite_server(work)
         print(single.row(), flush=True)
-        print(f"Production topology: {USERS} users for {BURST_SECONDS:.0f} s, soak {SOAK_SECONDS:.0f} s ...",
-              flush=True)
+        print(
+            f"Production topology: {USERS} users for {BURST_SECONDS:.0f} s, soak {SOAK_SECONDS:.0f} s ...",
+            flush=True,
+        )
         prod, before, after, ready = production_topology(work)
         for result in prod:
             print(result.row(), flush=True)

@@ -12,8 +12,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Dict, Iterator, List, Optional, Tuple
 
 import uvloop
@@ -32,22 +32,53 @@ EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in ("holdout"
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"
 SPEEDUPS_OFF = "this assistant (speed-ups off)"
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
-ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
-       "TF_CPP_MIN_LOG_LEVEL": "2"}
+ENV = {
+    **os.environ,
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TQDM_DISABLE": "1",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
 
 
 def default_rasa_config(path: Path) -> Path:
     """What `rasa init` writes: no pipeline and no policies, so Rasa fills in its suggested defaults."""
-    path.write_text(yaml.safe_dump({"recipe": "default.v1", "language": "de", "assistant_id": "bench-default",
-                                    "pipeline": None, "policies": None}))
+    path.write_text(
+        yaml.safe_dump(
+            {
+                "recipe": "default.v1",
+                "language": "de",
+                "assistant_id": "bench-default",
+                "pipeline": None,
+                "policies": None,
+            }
+        )
+    )
     return path
 
 
 def train(config: Path, out: Path, name: str) -> float:
     started = time.monotonic()
-    subprocess.run([sys.executable, "-m", "addons.rasa_main", "train", "--config", str(config), "--out", str(out),
-                    "--fixed-model-name", name, "--force"], cwd=PROJECT_ROOT, env=ENV, check=True,
-                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "addons.rasa_main",
+            "train",
+            "--config",
+            str(config),
+            "--out",
+            str(out),
+            "--fixed-model-name",
+            name,
+            "--force",
+        ],
+        cwd=PROJECT_ROOT,
+        env=ENV,
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     return time.monotonic() - started
 
 
@@ -114,8 +145,14 @@ def serve_and_load(
     assistant.start()
     ready = time.monotonic() - started
     try:
-        rows = [asyncio.run(run_load(assistant.url, 1, LOAD_SECONDS, f"{label}, 1 process, 1 user (sequential)")).row(),
-                asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS, f"{label}, 1 process, 16 concurrent users")).row()]
+        rows = [
+            asyncio.run(
+                run_load(assistant.url, 1, LOAD_SECONDS, f"{label}, 1 process, 1 user (sequential)")
+            ).row(),
+            asyncio.run(
+                run_load(assistant.url, 16, LOAD_SECONDS, f"{label}, 1 process, 16 concurrent users")
+            ).row(),
+        ]
         memory = {"1 process": largest_server_rss_mb(assistant.rasa.popen.pid)}
     finally:
         assistant.stop()
@@ -125,18 +162,35 @@ def serve_and_load(
     try:
         with private_redis() as redis_port:
             env = {**mode, "LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port)}
-            assistant = Assistant(workdir / "workers", model=model, extra_env={**env, "SANIC_WORKERS": str(cores)})
+            assistant = Assistant(
+                workdir / "workers", model=model, extra_env={**env, "SANIC_WORKERS": str(cores)}
+            )
             try:
                 assistant.start()
-                rows.append(asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS,
-                                                 f"{label}, {cores} workers, 16 concurrent users")).row())
+                rows.append(
+                    asyncio.run(
+                        run_load(
+                            assistant.url, 16, LOAD_SECONDS, f"{label}, {cores} workers, 16 concurrent users"
+                        )
+                    ).row()
+                )
                 memory[f"{cores} workers"] = largest_server_rss_mb(assistant.rasa.popen.pid)
             finally:
                 assistant.stop()
             with rasa_processes_behind_nginx(model, workdir / "nginx", cores, env) as (url, servers):
-                rows.append(asyncio.run(run_load(url, 16, LOAD_SECONDS,
-                                                 f"{label}, {cores} processes behind nginx, 16 concurrent users")).row())
-                memory[f"{cores} processes behind nginx"] = max(largest_server_rss_mb(s.rasa.popen.pid) for s in servers)
+                rows.append(
+                    asyncio.run(
+                        run_load(
+                            url,
+                            16,
+                            LOAD_SECONDS,
+                            f"{label}, {cores} processes behind nginx, 16 concurrent users",
+                        )
+                    ).row()
+                )
+                memory[f"{cores} processes behind nginx"] = max(
+                    largest_server_rss_mb(s.rasa.popen.pid) for s in servers
+                )
     except (FileNotFoundError, TopologyError) as missing:
         print(f"NOTICE: {missing}; the rows on {cores} cores are left out.", flush=True)
     return rows, ready, memory
@@ -147,7 +201,11 @@ def worth_of_each_speedup(model: Path, workdir: Path) -> List[Tuple[str, float, 
     after another in this run: (left out, messages/s, p95 ms), the first row with nothing left out."""
     figures = []
     for patch in (None, *SPEEDUPS):
-        left_out = sorted({patch.id} | {other.id for other in SPEEDUPS if patch.id in other.requires}) if patch else []
+        left_out = (
+            sorted({patch.id} | {other.id for other in SPEEDUPS if patch.id in other.requires})
+            if patch
+            else []
+        )
         mode = {"RASA_SPEEDUPS": ",".join(f"-{speedup_id}" for speedup_id in left_out) or "on"}
         assistant = Assistant(workdir / (patch.id if patch else "all"), model=model, extra_env=mode)
         assistant.start()
@@ -155,31 +213,53 @@ def worth_of_each_speedup(model: Path, workdir: Path) -> List[Tuple[str, float, 
             result = asyncio.run(run_load(assistant.url, 16, LOAD_SECONDS, "worth"))
         finally:
             assistant.stop()
-        figures.append((" + ".join(left_out) or "(nothing: all on)", result.throughput, result.percentile(0.95) * 1000))
+        figures.append(
+            (" + ".join(left_out) or "(nothing: all on)", result.throughput, result.percentile(0.95) * 1000)
+        )
     return figures
 
 
 @contextmanager
-def rasa_processes_behind_nginx(model: Path, workdir: Path, count: int,
-                                env: Dict[str, str]) -> Iterator[Tuple[str, List[Assistant]]]:
+def rasa_processes_behind_nginx(
+    model: Path, workdir: Path, count: int, env: Dict[str, str]
+) -> Iterator[Tuple[str, List[Assistant]]]:
     """`count` Rasa processes sharing one action server and one SQLite file, behind nginx with the production
     configuration (deploy/local.py)."""
     first = Assistant(workdir, model=model, extra_env=env)
-    servers = [first] + [Assistant(workdir, model=model, extra_env=env, with_action_server=False,
-                                   action_port=first.action_port) for _ in range(count - 1)]
+    servers = [first] + [
+        Assistant(
+            workdir, model=model, extra_env=env, with_action_server=False, action_port=first.action_port
+        )
+        for _ in range(count - 1)
+    ]
     prefix = workdir / "nginx"
     for sub in ("logs", "tmp"):
         (prefix / sub).mkdir(parents=True, exist_ok=True)
-    layout = NginxLayout(f"127.0.0.1:{free_port()}", f"127.0.0.1:{free_port()}",
-                         [f"127.0.0.1:{server.rasa_port}" for server in servers],
-                         [f"127.0.0.1:{first.action_port}"], prefix=prefix)
+    layout = NginxLayout(
+        f"127.0.0.1:{free_port()}",
+        f"127.0.0.1:{free_port()}",
+        [f"127.0.0.1:{server.rasa_port}" for server in servers],
+        [f"127.0.0.1:{first.action_port}"],
+        prefix=prefix,
+    )
     (prefix / "nginx.conf").write_text(render_nginx_config(layout))
     nginx = None
     try:
         for server in servers:
             server.start()
-        nginx = subprocess.Popen([nginx_bin(), "-p", str(prefix), "-c", str(prefix / "nginx.conf"),
-                                  "-e", str(prefix / "logs" / "error.log"), "-g", "daemon off;"])
+        nginx = subprocess.Popen(
+            [
+                nginx_bin(),
+                "-p",
+                str(prefix),
+                "-c",
+                str(prefix / "nginx.conf"),
+                "-e",
+                str(prefix / "logs" / "error.log"),
+                "-g",
+                "daemon off;",
+            ]
+        )
         url = f"http://{layout.listen}"
         wait_for_http(f"{url}/webhooks/rest/", 30, nginx)
         yield url, servers
@@ -224,59 +304,119 @@ def main() -> None:
         )
         load_rows += rows
         worth = worth_of_each_speedup(models["this assistant"], work / "worth")
-    write_report(accuracy_rows, {"this assistant": ours_train, "Rasa default pipeline": default_train},
-                 load_rows, ready, memory, triage, worth)
+    write_report(
+        accuracy_rows,
+        {"this assistant": ours_train, "Rasa default pipeline": default_train},
+        load_rows,
+        ready,
+        memory,
+        triage,
+        worth,
+    )
     print(REPORT.read_text())
 
 
-def write_report(accuracy_rows, training, load_rows, ready, memory, triage: TriageFigures,
-                 worth: List[Tuple[str, float, float]]) -> None:
+def write_report(
+    accuracy_rows,
+    training,
+    load_rows,
+    ready,
+    memory,
+    triage: TriageFigures,
+    worth: List[Tuple[str, float, float]],
+) -> None:
     columns = list(next(iter(accuracy_rows.values())))
     setups = list(next(iter(memory.values())))
     lines = [
-        "# Benchmark", "", f"Machine: {os.cpu_count()} cores. Command: `make bench`. Load: loopback REST, "
-        f"{LOAD_SECONDS:.0f} s per row, each simulated patient runs a 7-message conversation. \"1 process\" is the "
-        "server as `make run` starts it; \"workers\" are Sanic workers (SANIC_WORKERS, one per core) with a Redis "
-        "lock store; \"processes behind nginx\" are as many Rasa processes (Redis lock store, one action server) "
-        "behind nginx with the production configuration (deploy/local.py), which sends each request to the process "
-        "with the fewest in progress. The tracker store is SQLite in all rows.", "",
-        "## Intent accuracy (held-out sets, never trained on)", "",
-        "| model | " + " | ".join(columns) + " |", "|---" * (len(columns) + 1) + "|",
+        "# Benchmark",
+        "",
+        f"Machine: {os.cpu_count()} cores. Command: `make bench`. Load: loopback REST, "
+        f"{LOAD_SECONDS:.0f} s per row, each simulated patient runs a 7-message conversation. "
+        '"1 process" is the server as `make run` starts it; "workers" are Sanic workers (SANIC_WORKERS, '
+        'one per core) with a Redis lock store; "processes behind nginx" are as many Rasa processes '
+        "(Redis lock store, one action server) behind nginx with the production configuration "
+        "(deploy/local.py), which sends each request to the process with the fewest in progress. "
+        "The tracker store is SQLite in all rows.",
+        "",
+        "## Intent accuracy (held-out sets, never trained on)",
+        "",
+        "| model | " + " | ".join(columns) + " |",
+        "|---" * (len(columns) + 1) + "|",
     ]
-    lines += [f"| {label} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |"
-              for label, scores in accuracy_rows.items()]
-    lines += ["", "## Triage (tests/triage/sealed2.yml, written independently, never tuned on)", "",
-              "Urgent recall: urgent messages answered with urgent advice; crisis: suicidal or self-harm messages "
-              "answered with the TelefonSeelsorge; false alarms: non-urgent messages answered with 112 or 116 117. "
-              "Stage time: the triage stage alone (rules, classifier, subject) per message; parse: Rasa's whole NLU.", "",
-              "| set | urgent recall | crisis with helpline | false alarms | stage ms mean | stage ms p95 | parse ms mean |",
-              "|---|---|---|---|---|---|---|", triage.row()]
-    lines += ["", "## Server", "",
-              "| model | training (s) | start to ready (s) | " + " | ".join(f"RSS after load, {s} (MB per process)"
-                                                                 for s in setups) + " |",
-              "|---" * (3 + len(setups)) + "|"]
-    lines += [f"| {label} | {training[label]:.1f} | {ready[label]:.1f} | "
-              + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups) + " |" for label in training]
-    lines += [f"| {label} | (same model) | {ready[label]:.1f} | "
-              + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups) + " |"
-              for label in ready if label not in training]
-    lines += ["", "## REST latency and throughput", "",
-              "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |", "|---|---|---|---|---|---|---|"]
+    lines += [
+        f"| {label} | " + " | ".join(f"{scores[c]:.3f}" for c in columns) + " |"
+        for label, scores in accuracy_rows.items()
+    ]
+    lines += [
+        "",
+        "## Triage (tests/triage/sealed2.yml, written independently, never tuned on)",
+        "",
+        "Urgent recall: urgent messages answered with urgent advice; crisis: suicidal or self-harm messages "
+        "answered with the TelefonSeelsorge; false alarms: non-urgent messages answered with 112 or 116 117. "
+        "Stage time: the triage stage alone (rules, classifier, subject) per message; "
+        "parse: Rasa's whole NLU.",
+        "",
+        "| set | urgent recall | crisis with helpline | false alarms "
+        "| stage ms mean | stage ms p95 | parse ms mean |",
+        "|---|---|---|---|---|---|---|",
+        triage.row(),
+    ]
+    lines += [
+        "",
+        "## Server",
+        "",
+        "| model | training (s) | start to ready (s) | "
+        + " | ".join(f"RSS after load, {s} (MB per process)" for s in setups)
+        + " |",
+        "|---" * (3 + len(setups)) + "|",
+    ]
+    lines += [
+        f"| {label} | {training[label]:.1f} | {ready[label]:.1f} | "
+        + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups)
+        + " |"
+        for label in training
+    ]
+    lines += [
+        f"| {label} | (same model) | {ready[label]:.1f} | "
+        + " | ".join(f"{memory[label].get(s, float('nan')):.0f}" for s in setups)
+        + " |"
+        for label in ready
+        if label not in training
+    ]
+    lines += [
+        "",
+        "## REST latency and throughput",
+        "",
+        "| run | requests | messages/s | p50 ms | p95 ms | p99 ms | errors |",
+        "|---|---|---|---|---|---|---|",
+    ]
     lines += load_rows
-    lines += [""] + [
-        f"Throughput with 16 users, {setup}, this assistant / default pipeline: {ratio:.1f}x"
-        for setup, ratio in _throughput_ratios(load_rows).items()
-    ] + [
-        f"Throughput with 16 users, {setup}, speed-ups on / off: {ratio:.1f}x"
-        for setup, ratio in _throughput_ratios(load_rows, "this assistant", SPEEDUPS_OFF).items()
-    ]
+    lines += (
+        [""]
+        + [
+            f"Throughput with 16 users, {setup}, this assistant / default pipeline: {ratio:.1f}x"
+            for setup, ratio in _throughput_ratios(load_rows).items()
+        ]
+        + [
+            f"Throughput with 16 users, {setup}, speed-ups on / off: {ratio:.1f}x"
+            for setup, ratio in _throughput_ratios(load_rows, "this assistant", SPEEDUPS_OFF).items()
+        ]
+    )
     all_on = worth[0][1]
-    lines += ["", "## What each speed-up is worth (addons/patches.py; 1 process, 16 concurrent users)", "",
-              "Each row runs with the named speed-ups left out (`RASA_SPEEDUPS=-id`), one after another in this "
-              "run. A speed-up whose row is not clearly below the first has not earned its coupling to Rasa.", "",
-              "| left out | messages/s | p95 ms | all on / this |", "|---|---|---|---|"]
-    lines += [f"| {left_out} | {per_second:.1f} | {p95:.0f} | {all_on / max(per_second, 1e-9):.2f}x |"
-              for left_out, per_second, p95 in worth]
+    lines += [
+        "",
+        "## What each speed-up is worth (addons/patches.py; 1 process, 16 concurrent users)",
+        "",
+        "Each row runs with the named speed-ups left out (`RASA_SPEEDUPS=-id`), one after another in this "
+        "run. A speed-up whose row is not clearly below the first has not earned its coupling to Rasa.",
+        "",
+        "| left out | messages/s | p95 ms | all on / this |",
+        "|---|---|---|---|",
+    ]
+    lines += [
+        f"| {left_out} | {per_second:.1f} | {p95:.0f} | {all_on / max(per_second, 1e-9):.2f}x |"
+        for left_out, per_second, p95 in worth
+    ]
     REPORT.write_text("\n".join(lines) + "\n")
 
 
@@ -289,9 +429,11 @@ def _throughput_ratios(
         if label.endswith("16 concurrent users"):
             model, setup, _users = label.split(", ")
             throughput[(model, setup)] = float(per_second)
-    return {setup: value / max(throughput[(baseline, setup)], 1e-9)
-            for (model, setup), value in throughput.items()
-            if model == ours and (baseline, setup) in throughput}
+    return {
+        setup: value / max(throughput[(baseline, setup)], 1e-9)
+        for (model, setup), value in throughput.items()
+        if model == ours and (baseline, setup) in throughput
+    }
 
 
 if __name__ == "__main__":

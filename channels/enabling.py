@@ -20,7 +20,9 @@ from channels.messenger_common import ChannelNotConfigured
 logger = logging.getLogger(__name__)
 
 
-def create_enabled_input_channels(channel: Optional[Text], credentials_file: Optional[Text]) -> List[InputChannel]:
+def create_enabled_input_channels(
+    channel: Optional[Text], credentials_file: Optional[Text]
+) -> List[InputChannel]:
     """Rasa's create_http_input_channels without the channels that are not configured."""
     all_credentials: Dict[Text, Any] = (
         rasa.shared.utils.io.read_config_file(credentials_file) if credentials_file else {}

@@ -14,8 +14,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.messenger_common import (
-    Incoming, deliver, dicts, graph_api_url, incoming_text, meta_handshake, messenger_texts, post_json,
-    refusal_while_outbox_full, rejection, require, required_env, shorten, signed_json, split_text,
+    Incoming,
+    deliver,
+    dicts,
+    graph_api_url,
+    incoming_text,
+    messenger_texts,
+    meta_handshake,
+    post_json,
+    refusal_while_outbox_full,
+    rejection,
+    require,
+    required_env,
+    shorten,
+    signed_json,
+    split_text,
     unsupported,
 )
 from channels.outbox import close_outbox_when_server_stops, queue_send
@@ -122,8 +135,10 @@ class PatientMessenger(Messenger):
         for entry in dicts(payload.get("entry"), "'entry' must be a list of objects."):
             for event in dicts(entry.get("messaging", []), "'messaging' must be a list of objects."):
                 sender = event.get("sender")
-                require(isinstance(sender, dict) and isinstance(sender.get("id"), str) and sender["id"],
-                        "Every messaging event needs sender.id.")
+                require(
+                    isinstance(sender, dict) and isinstance(sender.get("id"), str) and sender["id"],
+                    "Every messaging event needs sender.id.",
+                )
                 parsed = PatientMessenger.incoming_event(sender["id"], event)
                 if parsed:
                     events.append(parsed)

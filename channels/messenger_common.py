@@ -21,9 +21,9 @@ from sanic import response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from practice.config import load_text_section
 from channels.outbox import DELIVERED, REFUSED, Outcome, outbox, try_again
 from channels.request_validation import InvalidRequest, clean_message, json_object
+from practice.config import load_text_section
 
 logger = logging.getLogger(__name__)
 
@@ -145,8 +145,10 @@ def unsupported(sender_id: str) -> Incoming:
 
 
 async def deliver(
-    events: Sequence[Incoming], output: OutputChannel,
-    on_new_message: Callable[[UserMessage], Awaitable[Any]], channel: str,
+    events: Sequence[Incoming],
+    output: OutputChannel,
+    on_new_message: Callable[[UserMessage], Awaitable[Any]],
+    channel: str,
 ) -> None:
     """Hands texts to Rasa and answers the rest directly (those never reach the tracker store).
 
@@ -170,8 +172,7 @@ def split_text(text: str, limit: int) -> List[str]:
     parts: List[str] = []
     rest = text.strip()
     while len(rest) > limit:
-        cut = (_last_boundary(rest, limit, SENTENCE_END) or _last_boundary(rest, limit, WORD_GAP)
-               or limit)
+        cut = _last_boundary(rest, limit, SENTENCE_END) or _last_boundary(rest, limit, WORD_GAP) or limit
         parts.append(rest[:cut].strip())
         rest = rest[cut:].strip()
     if rest:
@@ -190,8 +191,13 @@ def shorten(title: str, limit: int) -> str:
 
 
 async def post_json(
-    url: str, payload: Dict[str, Any], *, params: Optional[Mapping[str, str]] = None,
-    headers: Optional[Mapping[str, str]] = None, platform: str, timeout: float = SEND_TIMEOUT_SECONDS,
+    url: str,
+    payload: Dict[str, Any],
+    *,
+    params: Optional[Mapping[str, str]] = None,
+    headers: Optional[Mapping[str, str]] = None,
+    platform: str,
+    timeout: float = SEND_TIMEOUT_SECONDS,
 ) -> Outcome:
     """POSTs to a platform's send API (run by the outbox, channels/outbox.py). Failures are logged (status
     or error kind only, no content) and told apart: worth retrying (timeout, no connection, 5xx, 429)
@@ -223,11 +229,15 @@ def refusal_while_outbox_full(platform: str) -> Optional[HTTPResponse]:
     the platform delivers the webhook again later. None while there is room."""
     if outbox().has_room(platform):
         return None
-    logger.warning("%s: webhook refused with 503, %s replies wait for the platform.", platform,
-                   outbox().pending(platform))
+    logger.warning(
+        "%s: webhook refused with 503, %s replies wait for the platform.",
+        platform,
+        outbox().pending(platform),
+    )
     return response.json(
         {"reason": "Replies to earlier messages could not be delivered yet; please retry later."},
-        status=503, headers={"Retry-After": str(WEBHOOK_RETRY_AFTER_SECONDS)},
+        status=503,
+        headers={"Retry-After": str(WEBHOOK_RETRY_AFTER_SECONDS)},
     )
 
 

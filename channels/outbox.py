@@ -146,8 +146,9 @@ class Outbox:
             worker.cancel()
         await asyncio.gather(*self._workers.values(), return_exceptions=True)
         for platform, count in sorted(abandoned.items()):
-            logger.warning("%s: server stopping, %s send(s) the platform had not taken were abandoned.",
-                           platform, count)
+            logger.warning(
+                "%s: server stopping, %s send(s) the platform had not taken were abandoned.", platform, count
+            )
         self._queues.clear()
         self._workers.clear()
         self._pending.clear()
@@ -182,8 +183,12 @@ class Outbox:
             if outcome.worth_retrying and self._closed:
                 return False
             if not outcome.worth_retrying or waited >= self.policy.give_up_after:
-                logger.warning("%s: a send was given up after %s attempt(s) over %.0f s.",
-                               platform, pending.failed_attempts, waited)
+                logger.warning(
+                    "%s: a send was given up after %s attempt(s) over %.0f s.",
+                    platform,
+                    pending.failed_attempts,
+                    waited,
+                )
                 return True
             await self._pause(self.policy.pause(pending.failed_attempts, outcome.retry_after))
 
@@ -241,4 +246,3 @@ async def close_outbox(_app: Any = None, _loop: Any = None) -> None:
 def close_outbox_when_server_stops(blueprint: Blueprint) -> None:
     """Registers `close_outbox` for `after_server_stop` (several channels may; closing twice is a no-op)."""
     blueprint.listener("after_server_stop")(close_outbox)
-

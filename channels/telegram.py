@@ -29,9 +29,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.messenger_common import (
-    DEFAULT_TELEGRAM_API_BASE, SEND_TIMEOUT_SECONDS, TELEGRAM_API_BASE_VAR, Incoming, api_base, deliver,
-    incoming_text, messenger_texts, refusal_while_outbox_full, rejection, require, required_env, split_text,
-    unsupported, verify_secret_token,
+    DEFAULT_TELEGRAM_API_BASE,
+    SEND_TIMEOUT_SECONDS,
+    TELEGRAM_API_BASE_VAR,
+    Incoming,
+    api_base,
+    deliver,
+    incoming_text,
+    messenger_texts,
+    refusal_while_outbox_full,
+    rejection,
+    require,
+    required_env,
+    split_text,
+    unsupported,
+    verify_secret_token,
 )
 from channels.outbox import DELIVERED, REFUSED, Outcome, close_outbox_when_server_stops, queue_send, try_again
 from channels.request_validation import InvalidRequest, json_object
@@ -93,9 +105,14 @@ class PatientTelegramOutput(TelegramOutput):
         self.queue(chat_id, partial(self.answer_callback_query, button_id))
 
     async def register_webhook(self, url: str, secret_token: str) -> bool:
-        result = await self.request("setWebhook", {
-            "url": url, "secret_token": secret_token, "allowed_updates": json.dumps(ALLOWED_UPDATES),
-        })
+        result = await self.request(
+            "setWebhook",
+            {
+                "url": url,
+                "secret_token": secret_token,
+                "allowed_updates": json.dumps(ALLOWED_UPDATES),
+            },
+        )
         return bool(result)
 
 
@@ -138,8 +155,10 @@ def incoming_update(update: Dict[str, Any], bot_name: str) -> Tuple[Optional[Inc
     require(isinstance(update.get("update_id"), int), "An update needs an integer 'update_id'.")
     callback = update.get("callback_query")
     if callback is not None:
-        require(isinstance(callback, dict) and isinstance(callback.get("id"), str),
-                "callback_query needs an 'id'.")
+        require(
+            isinstance(callback, dict) and isinstance(callback.get("id"), str),
+            "callback_query needs an 'id'.",
+        )
         chat_id = _chat_id(callback.get("message"))
         return incoming_text(chat_id, callback.get("data")), callback["id"]
     message = update.get("message", update.get("edited_message"))
@@ -152,8 +171,12 @@ def incoming_update(update: Dict[str, Any], bot_name: str) -> Tuple[Optional[Inc
 
 
 def _chat_id(message: Any) -> str:
-    require(isinstance(message, dict) and isinstance(message.get("chat"), dict)
-            and isinstance(message["chat"].get("id"), int), "A message needs chat.id.")
+    require(
+        isinstance(message, dict)
+        and isinstance(message.get("chat"), dict)
+        and isinstance(message["chat"].get("id"), int),
+        "A message needs chat.id.",
+    )
     return str(message["chat"]["id"])
 
 
@@ -175,8 +198,12 @@ class PatientTelegramInput(TelegramInput):
         if not SECRET_TOKEN_FORMAT.fullmatch(env["TELEGRAM_SECRET_TOKEN"]):
             raise RasaException("TELEGRAM_SECRET_TOKEN must be 1-256 characters of A-Z, a-z, 0-9, _ and -.")
         messenger_texts()  # a missing text should stop the start, not the first sticker
-        return cls(env["TELEGRAM_ACCESS_TOKEN"], env["TELEGRAM_BOT_NAME"], env["TELEGRAM_WEBHOOK_URL"],
-                   env["TELEGRAM_SECRET_TOKEN"])
+        return cls(
+            env["TELEGRAM_ACCESS_TOKEN"],
+            env["TELEGRAM_BOT_NAME"],
+            env["TELEGRAM_WEBHOOK_URL"],
+            env["TELEGRAM_SECRET_TOKEN"],
+        )
 
     def __init__(self, access_token: Text, bot_name: Text, webhook_url: Text, secret_token: Text) -> None:
         super().__init__(access_token, verify=bot_name, webhook_url=webhook_url, debug_mode=False)

@@ -17,8 +17,21 @@ from sanic.request import Request
 from sanic.response import HTTPResponse
 
 from channels.messenger_common import (
-    Incoming, deliver, dicts, graph_api_url, incoming_text, meta_handshake, messenger_texts, post_json,
-    refusal_while_outbox_full, rejection, require, required_env, shorten, signed_json, split_text,
+    Incoming,
+    deliver,
+    dicts,
+    graph_api_url,
+    incoming_text,
+    messenger_texts,
+    meta_handshake,
+    post_json,
+    refusal_while_outbox_full,
+    rejection,
+    require,
+    required_env,
+    shorten,
+    signed_json,
+    split_text,
     unsupported,
 )
 from channels.outbox import close_outbox_when_server_stops, queue_send
@@ -28,7 +41,10 @@ logger = logging.getLogger(__name__)
 
 PLATFORM = "whatsapp"  # the outbox's name for this channel's sends (and its log lines)
 ENV_VARS = (
-    "WHATSAPP_VERIFY_TOKEN", "WHATSAPP_APP_SECRET", "WHATSAPP_ACCESS_TOKEN", "WHATSAPP_PHONE_NUMBER_ID"
+    "WHATSAPP_VERIFY_TOKEN",
+    "WHATSAPP_APP_SECRET",
+    "WHATSAPP_ACCESS_TOKEN",
+    "WHATSAPP_PHONE_NUMBER_ID",
 )
 MAX_TEXT_CHARS = 4096
 MAX_INTERACTIVE_BODY_CHARS = 1024
@@ -54,7 +70,10 @@ class WhatsAppOutput(OutputChannel):
         """Queues the message in the outbox, which sends it after the caller's turn, in recipient order."""
         url = graph_api_url(f"{self.phone_number_id}/messages")
         payload = {
-            "messaging_product": "whatsapp", "recipient_type": "individual", "to": recipient_id, **message
+            "messaging_product": "whatsapp",
+            "recipient_type": "individual",
+            "to": recipient_id,
+            **message,
         }
         headers = {"Authorization": f"Bearer {self.access_token}"}
         queue_send(
@@ -99,11 +118,18 @@ def interactive_of(body: str, buttons: List[Dict[Text, Any]]) -> Dict[str, Any]:
         return {
             "type": "button",
             "body": {"text": body},
-            "action": {"buttons": [
-                {"type": "reply", "reply": {"id": str(button["payload"])[:MAX_ROW_ID_CHARS],
-                                            "title": shorten(str(button["title"]), MAX_BUTTON_TITLE_CHARS)}}
-                for button in buttons
-            ]},
+            "action": {
+                "buttons": [
+                    {
+                        "type": "reply",
+                        "reply": {
+                            "id": str(button["payload"])[:MAX_ROW_ID_CHARS],
+                            "title": shorten(str(button["title"]), MAX_BUTTON_TITLE_CHARS),
+                        },
+                    }
+                    for button in buttons
+                ]
+            },
         }
     if len(buttons) > MAX_LIST_ROWS:
         dropped = len(buttons) - MAX_LIST_ROWS
@@ -113,11 +139,17 @@ def interactive_of(body: str, buttons: List[Dict[Text, Any]]) -> Dict[str, Any]:
         "body": {"text": body},
         "action": {
             "button": shorten(messenger_texts().list_button, MAX_LIST_BUTTON_CHARS),
-            "sections": [{"rows": [
-                {"id": str(button["payload"])[:MAX_ROW_ID_CHARS],
-                 "title": shorten(str(button["title"]), MAX_ROW_TITLE_CHARS)}
-                for button in buttons[:MAX_LIST_ROWS]
-            ]}],
+            "sections": [
+                {
+                    "rows": [
+                        {
+                            "id": str(button["payload"])[:MAX_ROW_ID_CHARS],
+                            "title": shorten(str(button["title"]), MAX_ROW_TITLE_CHARS),
+                        }
+                        for button in buttons[:MAX_LIST_ROWS]
+                    ]
+                }
+            ],
         },
     }
 
@@ -173,8 +205,12 @@ class WhatsAppInput(InputChannel):
     def from_credentials(cls, credentials: Optional[Dict[Text, Any]]) -> InputChannel:
         env = required_env(cls.name(), ENV_VARS)
         messenger_texts()  # a missing text should stop the start, not the first sticker
-        return cls(env["WHATSAPP_VERIFY_TOKEN"], env["WHATSAPP_APP_SECRET"], env["WHATSAPP_ACCESS_TOKEN"],
-                   env["WHATSAPP_PHONE_NUMBER_ID"])
+        return cls(
+            env["WHATSAPP_VERIFY_TOKEN"],
+            env["WHATSAPP_APP_SECRET"],
+            env["WHATSAPP_ACCESS_TOKEN"],
+            env["WHATSAPP_PHONE_NUMBER_ID"],
+        )
 
     def __init__(
         self, verify_token: Text, app_secret: Text, access_token: Text, phone_number_id: Text

@@ -69,7 +69,10 @@ class WidgetSocketIOInput(SocketIOInput):
                 if (store is None and not busy) or self.sio is None:
                     raise
                 if busy:
-                    logger.warning("A conversation stayed busy for the whole lock lifetime, widget message not processed.")
+                    logger.warning(
+                        "A conversation stayed busy for the whole lock lifetime, "
+                        "widget message not processed."
+                    )
                 else:
                     logger.error("The %s is unavailable, widget message not processed.", store)
                 await self.sio.emit(self.bot_message_evt, {STORE_UNAVAILABLE: True}, room=message.sender_id)
@@ -127,7 +130,15 @@ def parse_origins(value: Any) -> List[str]:
     origins = []
     for origin in value:
         parts = urlsplit(origin) if isinstance(origin, str) else None
-        if not parts or parts.scheme not in ("http", "https") or not parts.netloc or parts.path or origin == "*":
-            raise ValueError(f"credentials.yml: '{origin}' in '{ORIGINS_KEY}' is not an origin like https://host.")
+        if (
+            not parts
+            or parts.scheme not in ("http", "https")
+            or not parts.netloc
+            or parts.path
+            or origin == "*"
+        ):
+            raise ValueError(
+                f"credentials.yml: '{origin}' in '{ORIGINS_KEY}' is not an origin like https://host."
+            )
         origins.append(origin)
     return origins

@@ -14,14 +14,13 @@ from functools import lru_cache
 from typing import Any, Dict, Optional, Text
 
 import spacy
-from spacy.language import Language
-
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.utils.spacy_utils import SpacyModel, SpacyNLP
 from rasa.shared.nlu.training_data.training_data import TrainingData
+from spacy.language import Language
 
 logger = logging.getLogger(__name__)
 

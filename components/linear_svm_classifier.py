@@ -15,16 +15,16 @@ from typing import Any, Dict, List, Optional, Text, Union
 
 import numpy as np
 import scipy.sparse
-from scipy.special import expit
 from rasa.engine.graph import ExecutionContext
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
 from rasa.nlu.classifiers.logistic_regression_classifier import LogisticRegressionClassifier
+from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
-from rasa.shared.nlu.constants import FEATURE_TYPE_SENTENCE, INTENT, INTENT_RANKING_KEY, TEXT
 from rasa.utils.tensorflow.constants import RANKING_LENGTH
+from scipy.special import expit
 from sklearn.calibration import CalibratedClassifierCV
 from sklearn.compose import ColumnTransformer
 from sklearn.feature_extraction.text import TfidfTransformer
@@ -51,7 +51,9 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
         self, config: Dict[Text, Any], name: Text, model_storage: ModelStorage, resource: Resource
     ) -> None:
         super().__init__(config, name, model_storage, resource)
-        self._scorer: Optional[Union[LinearScorer, bool]] = None  # built from the fitted pipeline on first use
+        self._scorer: Optional[Union[LinearScorer, bool]] = (
+            None  # built from the fitted pipeline on first use
+        )
 
     def _new_pipeline(self, sparse_width: int) -> Pipeline:
         """tf-idf for the n-gram counts (the first columns); word vectors, if any, pass unchanged."""
@@ -59,7 +61,12 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
             [("tfidf", TfidfTransformer(sublinear_tf=True), slice(0, sparse_width))], remainder="passthrough"
         )
         svm = LinearSVC(C=self.config["C"], class_weight="balanced", random_state=self.config["random_state"])
-        return Pipeline([("ngrams", ngrams), ("svm", CalibratedClassifierCV(svm, cv=self.config["calibration_folds"], ensemble=False))])
+        return Pipeline(
+            [
+                ("ngrams", ngrams),
+                ("svm", CalibratedClassifierCV(svm, cv=self.config["calibration_folds"], ensemble=False)),
+            ]
+        )
 
     def _create_X(self, messages: List[Message]) -> scipy.sparse.csr_matrix:
         """The sentence features of each message in a row: n-gram counts first, then vectors (if any).
@@ -81,11 +88,16 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
         probabilities = self._predict_proba(self._create_X(messages))
         for message, row in zip(messages, probabilities):
             ranking = sorted(
-                ({"name": name, "confidence": confidence} for name, confidence in zip(self.clf.classes_, row)),
+                (
+                    {"name": name, "confidence": confidence}
+                    for name, confidence in zip(self.clf.classes_, row)
+                ),
                 key=lambda entry: -entry["confidence"],
             )
             message.set(INTENT, ranking[0], add_to_output=True)
-            message.set(INTENT_RANKING_KEY, ranking[: self.config[RANKING_LENGTH]] or ranking, add_to_output=True)
+            message.set(
+                INTENT_RANKING_KEY, ranking[: self.config[RANKING_LENGTH]] or ranking, add_to_output=True
+            )
         return messages
 
     def train(self, training_data: TrainingData) -> Resource:
@@ -137,8 +149,10 @@ def _one_row(blocks: List[scipy.sparse.coo_matrix]) -> scipy.sparse.csr_matrix:
     columns = np.concatenate([block.col + offset for block, offset in zip(blocks, offsets)]).astype(np.int32)
     values = np.concatenate([block.data for block in blocks]).astype(np.float64)
     order = np.argsort(columns, kind="stable")
-    return scipy.sparse.csr_matrix((values[order], columns[order], np.array([0, len(columns)], dtype=np.int32)),
-                                   shape=(1, int(offsets[-1])))
+    return scipy.sparse.csr_matrix(
+        (values[order], columns[order], np.array([0, len(columns)], dtype=np.int32)),
+        shape=(1, int(offsets[-1])),
+    )
 
 
 @dataclass(frozen=True)
@@ -169,9 +183,17 @@ class LinearScorer:
             return None
         name, tfidf, columns = ngrams.transformers_[0]
         classifiers = getattr(calibrated, "calibrated_classifiers_", [])
-        if (name != "tfidf" or not isinstance(columns, slice) or columns.start not in (0, None)
-                or tfidf.norm != "l2" or not tfidf.use_idf or len(classifiers) != 1 or calibrated.method != "sigmoid"
-                or len(calibrated.classes_) < 3 or not isinstance(classifiers[0].base_estimator, LinearSVC)):
+        if (
+            name != "tfidf"
+            or not isinstance(columns, slice)
+            or columns.start not in (0, None)
+            or tfidf.norm != "l2"
+            or not tfidf.use_idf
+            or len(classifiers) != 1
+            or calibrated.method != "sigmoid"
+            or len(calibrated.classes_) < 3
+            or not isinstance(classifiers[0].base_estimator, LinearSVC)
+        ):
             return None
         svm, calibrators = classifiers[0].base_estimator, classifiers[0].calibrators
         return cls(
@@ -204,7 +226,8 @@ class LinearScorer:
         probabilities = np.zeros((X.shape[0], self.n_classes))
         probabilities[:, self.class_columns] = expit(-(self.sigmoid_a * scores + self.sigmoid_b))
         total = probabilities.sum(axis=1, keepdims=True)
-        probabilities = np.divide(probabilities, total, out=np.full_like(probabilities, 1 / self.n_classes),
-                                  where=total != 0)
+        probabilities = np.divide(
+            probabilities, total, out=np.full_like(probabilities, 1 / self.n_classes), where=total != 0
+        )
         probabilities[(1.0 < probabilities) & (probabilities <= 1.0 + 1e-5)] = 1.0
         return probabilities

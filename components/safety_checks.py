@@ -59,7 +59,7 @@ class RedFlagRule:
 
 @dataclass(frozen=True)
 class CombinationRule:
-    """Somatic signs that are alarming only together: every part somewhere in the message, none of `unless`."""
+    """Somatic signs alarming only together: every part somewhere in the message, none of `unless`."""
 
     name: str
     parts: Tuple[Pattern[str], ...]
@@ -178,7 +178,9 @@ def _compile_combinations(section: Any) -> Tuple[CombinationRule, ...]:
             raise ValueError(f"combinations: {name!r} needs a name and at least two 'all' parts")
         where = f"combinations.{name}"
         unless = _compile_word_pattern(entry["unless"], where) if entry.get("unless") else None
-        rules.append(CombinationRule(name, tuple(_compile_word_pattern(part, where) for part in parts), unless))
+        rules.append(
+            CombinationRule(name, tuple(_compile_word_pattern(part, where) for part in parts), unless)
+        )
     return tuple(rules)
 
 
@@ -203,8 +205,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
         clause_break=re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{break_words})\b", re.IGNORECASE),
         negation_scope_breaks=frozenset(_string_list(data, "negation_scope_breaks")),
         negations=tuple(
-            _compile_word_pattern(pattern, "negations")
-            for pattern in _string_list(data, "negations")
+            _compile_word_pattern(pattern, "negations") for pattern in _string_list(data, "negations")
         ),
         negations_after=_word_patterns(data, "negations_after"),
         not_current=_word_patterns(data, "not_current"),
@@ -227,7 +228,9 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
 PATTERNS = load_patterns()
 # Per kind; signs that call for 112 first, so the answer names 112 whenever one of them is among the signs.
 _RULES_BY_KIND: Dict[str, List[RedFlagRule]] = {
-    kind: sorted((rule for rule in PATTERNS.red_flags if rule.kind == kind), key=lambda rule: not rule.call_112)
+    kind: sorted(
+        (rule for rule in PATTERNS.red_flags if rule.kind == kind), key=lambda rule: not rule.call_112
+    )
     for kind in RED_FLAG_KINDS
 }
 
@@ -372,4 +375,3 @@ def is_about_an_animal(text: str) -> bool:
         for clause, about_animal in zip(clauses, animal)
         if not about_animal
     )
-

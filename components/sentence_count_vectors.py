@@ -43,11 +43,14 @@ class SentenceCountVectorsFeaturizer(CountVectorsFeaturizer):
 def _counts_row(vectorizer: CountVectorizer, document: Text) -> scipy.sparse.coo_matrix:
     """`vectorizer.transform([document])` as a sorted COO row, without sklearn's per-call matrix work."""
     vocabulary = vectorizer.vocabulary_
-    counts = Counter(index for index in map(vocabulary.get, _analyzer(vectorizer)(document)) if index is not None)
+    counts = Counter(
+        index for index in map(vocabulary.get, _analyzer(vectorizer)(document)) if index is not None
+    )
     columns = np.fromiter(sorted(counts), dtype=np.int32, count=len(counts))
     values = np.fromiter((counts[column] for column in columns), dtype=vectorizer.dtype, count=len(counts))
-    return scipy.sparse.coo_matrix((values, (np.zeros(len(columns), dtype=np.int32), columns)),
-                                   shape=(1, len(vocabulary)))
+    return scipy.sparse.coo_matrix(
+        (values, (np.zeros(len(columns), dtype=np.int32), columns)), shape=(1, len(vocabulary))
+    )
 
 
 @lru_cache(maxsize=16)

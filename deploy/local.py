@@ -34,7 +34,11 @@ import requests
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 MODEL = PROJECT_ROOT / "models" / "leaky-gut-assistant.tar.gz"
 PYTHON = sys.executable
-QUIET_ENV = {"RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+QUIET_ENV = {
+    "RASA_TELEMETRY_ENABLED": "false",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+    "TF_CPP_MIN_LOG_LEVEL": "2",
+}
 DB_NAME = "rasa"
 DB_USER = "rasa"
 RASA_START_TIMEOUT = 300.0
@@ -83,7 +87,9 @@ def _is_zombie(pid: int) -> bool:
 
 
 def postgres_bin() -> Path:
-    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    versions = sorted(
+        Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name)
+    )
     if not versions:
         raise TopologyError("PostgreSQL is not installed: run scripts/prod/install-deps.sh (make prod-deps).")
     return versions[-1].parent
@@ -99,7 +105,9 @@ def nginx_bin() -> str:
 def redis_bin() -> str:
     found = shutil.which("redis-server")
     if not found:
-        raise TopologyError("redis-server is not installed: run scripts/prod/install-deps.sh (make prod-deps).")
+        raise TopologyError(
+            "redis-server is not installed: run scripts/prod/install-deps.sh (make prod-deps)."
+        )
     return found
 
 
@@ -115,8 +123,15 @@ class Ports:
 
     @classmethod
     def free(cls, rasa_servers: int = 2, action_servers: int = 2) -> "Ports":
-        return cls(free_port(), free_port(), free_port(), free_port(), free_port(),
-                   [free_port() for _ in range(rasa_servers)], [free_port() for _ in range(action_servers)])
+        return cls(
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            free_port(),
+            [free_port() for _ in range(rasa_servers)],
+            [free_port() for _ in range(action_servers)],
+        )
 
 
 @dataclass
@@ -161,8 +176,13 @@ class Service:
         args = (["runuser", "-u", self.user, "--"] if self.user else []) + self.args
         with open(self.log_file, "ab") as log:
             process = subprocess.Popen(
-                args, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env={**os.environ, **QUIET_ENV, **self.env()}, start_new_session=True,
+                args,
+                cwd=PROJECT_ROOT,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env={**os.environ, **QUIET_ENV, **self.env()},
+                start_new_session=True,
             )
         self.pid_file.write_text(str(process.pid))
 
@@ -277,7 +297,9 @@ class Topology:
         }
 
     def db_connection_url(self) -> str:
-        return (f"postgresql://{DB_USER}:{self._secret('db_password')}@127.0.0.1:{self.ports.postgres}/{DB_NAME}")
+        return (
+            f"postgresql://{DB_USER}:{self._secret('db_password')}@127.0.0.1:{self.ports.postgres}/{DB_NAME}"
+        )
 
     # --- services -------------------------------------------------------------------------------
 
@@ -290,43 +312,102 @@ class Topology:
         return self.root / "postgres" / "run"
 
     def postgres(self) -> Service:
-        args = [str(postgres_bin() / "postgres"), "-D", str(self.pg_data), "-p", str(self.ports.postgres),
-                "-c", "listen_addresses=127.0.0.1", "-c", f"unix_socket_directories={self.pg_socket_dir}",
-                "-c", "max_connections=200"]
+        args = [
+            str(postgres_bin() / "postgres"),
+            "-D",
+            str(self.pg_data),
+            "-p",
+            str(self.ports.postgres),
+            "-c",
+            "listen_addresses=127.0.0.1",
+            "-c",
+            f"unix_socket_directories={self.pg_socket_dir}",
+            "-c",
+            "max_connections=200",
+        ]
         # SIGINT: PostgreSQL's "fast" shutdown (SIGTERM would wait for every client to disconnect).
-        return Service("postgres", args, self.root, lambda: self._postgres_accepts(), user=self._postgres_user,
-                       stop_signal=signal.SIGINT)
+        return Service(
+            "postgres",
+            args,
+            self.root,
+            lambda: self._postgres_accepts(),
+            user=self._postgres_user,
+            stop_signal=signal.SIGINT,
+        )
 
     def redis(self) -> Service:
-        return Service("redis", [redis_bin(), str(self._redis_config)], self.root, self._redis_ping,
-                       prepare=self._write_redis_config)
+        return Service(
+            "redis",
+            [redis_bin(), str(self._redis_config)],
+            self.root,
+            self._redis_ping,
+            prepare=self._write_redis_config,
+        )
 
     def action_server(self, index: int) -> Service:
         port = self.ports.actions[index]
-        return Service(f"actions-{index + 1}",
-                       [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)], self.root,
-                       lambda: _http_ok(f"http://127.0.0.1:{port}/health"))
+        return Service(
+            f"actions-{index + 1}",
+            [PYTHON, "-m", "rasa_sdk", "--actions", "actions", "--port", str(port)],
+            self.root,
+            lambda: _http_ok(f"http://127.0.0.1:{port}/health"),
+        )
 
     def rasa_server(self, index: int) -> Service:
         port = self.ports.rasa[index]
-        args = [PYTHON, "-m", "addons.rasa_main", "run", "--model", str(self.model), "--port", str(port),
-                "--endpoints", "endpoints.yml", "--credentials", "credentials.yml"]
-        return Service(f"rasa-{index + 1}", args, self.root, lambda: _http_ok(f"{self.rasa_url(index)}/webhooks/rest/"),
-                       env=self.rasa_env)
+        args = [
+            PYTHON,
+            "-m",
+            "addons.rasa_main",
+            "run",
+            "--model",
+            str(self.model),
+            "--port",
+            str(port),
+            "--endpoints",
+            "endpoints.yml",
+            "--credentials",
+            "credentials.yml",
+        ]
+        return Service(
+            f"rasa-{index + 1}",
+            args,
+            self.root,
+            lambda: _http_ok(f"{self.rasa_url(index)}/webhooks/rest/"),
+            env=self.rasa_env,
+        )
 
     def widget(self) -> Optional[Service]:
         if not self.with_widget or not (PROJECT_ROOT / "widget" / "server.py").exists():
             return None
         port = self.ports.widget
-        return Service("widget", [PYTHON, "-m", "widget.server", "--port", str(port), "--rasa-url", self.url],
-                       self.root, lambda: _port_open(port))
+        return Service(
+            "widget",
+            [PYTHON, "-m", "widget.server", "--port", str(port), "--rasa-url", self.url],
+            self.root,
+            lambda: _port_open(port),
+        )
 
     def nginx(self) -> Service:
         prefix = self.root / "nginx"
-        args = [nginx_bin(), "-p", str(prefix), "-c", str(self._nginx_config),
-                "-e", str(prefix / "logs" / "error.log"), "-g", "daemon off;"]
-        return Service("nginx", args, self.root, lambda: _http_ok(f"{self.url}/webhooks/rest/"),
-                       prepare=self._write_nginx_config)
+        args = [
+            nginx_bin(),
+            "-p",
+            str(prefix),
+            "-c",
+            str(self._nginx_config),
+            "-e",
+            str(prefix / "logs" / "error.log"),
+            "-g",
+            "daemon off;",
+        ]
+        return Service(
+            "nginx",
+            args,
+            self.root,
+            lambda: _http_ok(f"{self.url}/webhooks/rest/"),
+            prepare=self._write_nginx_config,
+        )
 
     def services(self) -> List[Service]:
         """Every service, in start order."""
@@ -395,9 +476,22 @@ class Topology:
         prefix = ["runuser", "-u", self._postgres_user, "--"] if self._postgres_user else []
         # Local socket: only the postgres OS user (peer); TCP: password (scram) for the role `rasa`.
         result = subprocess.run(
-            prefix + [str(postgres_bin() / "initdb"), "-D", str(self.pg_data), "-U", "postgres", "-E", "UTF8",
-                      "--locale=C", "--auth-local=peer", "--auth-host=scram-sha-256"],
-            capture_output=True, text=True)
+            prefix
+            + [
+                str(postgres_bin() / "initdb"),
+                "-D",
+                str(self.pg_data),
+                "-U",
+                "postgres",
+                "-E",
+                "UTF8",
+                "--locale=C",
+                "--auth-local=peer",
+                "--auth-host=scram-sha-256",
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise TopologyError(f"initdb failed:\n{result.stdout}\n{result.stderr}")
 
@@ -406,22 +500,41 @@ class Topology:
             return
         probe = subprocess.run(["runuser", "-u", self._postgres_user, "--", "test", "-w", str(self.pg_data)])
         if probe.returncode != 0:
-            raise TopologyError(f"The postgres user cannot reach {self.pg_data}: every parent folder must be "
-                                "searchable by others (chmod o+x).")
+            raise TopologyError(
+                f"The postgres user cannot reach {self.pg_data}: every parent folder must be "
+                "searchable by others (chmod o+x)."
+            )
 
     def _psql(self, sql: str, database: str = "postgres") -> str:
         prefix = ["runuser", "-u", self._postgres_user, "--"] if self._postgres_user else []
         result = subprocess.run(
-            prefix + [str(postgres_bin() / "psql"), "-h", str(self.pg_socket_dir), "-p", str(self.ports.postgres),
-                      "-U", "postgres", "-d", database, "-v", "ON_ERROR_STOP=1", "-tAc", sql],
-            capture_output=True, text=True)
+            prefix
+            + [
+                str(postgres_bin() / "psql"),
+                "-h",
+                str(self.pg_socket_dir),
+                "-p",
+                str(self.ports.postgres),
+                "-U",
+                "postgres",
+                "-d",
+                database,
+                "-v",
+                "ON_ERROR_STOP=1",
+                "-tAc",
+                sql,
+            ],
+            capture_output=True,
+            text=True,
+        )
         if result.returncode != 0:
             raise TopologyError(f"psql failed: {result.stderr.strip()}")
         return result.stdout.strip()
 
     def _postgres_accepts(self) -> bool:
-        result = subprocess.run([str(postgres_bin() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p",
-                                 str(self.ports.postgres)])
+        result = subprocess.run(
+            [str(postgres_bin() / "pg_isready"), "-q", "-h", "127.0.0.1", "-p", str(self.ports.postgres)]
+        )
         return result.returncode == 0
 
     def _create_database(self) -> None:
@@ -442,11 +555,23 @@ class Topology:
         directory.mkdir(parents=True, exist_ok=True)
         config = self._redis_config
         # Locks live for seconds: no persistence. Only loopback, with a password.
-        config.write_text("\n".join([
-            f"port {self.ports.redis}", "bind 127.0.0.1", "protected-mode yes", "daemonize no",
-            f"dir {directory}", 'save ""', "appendonly no", "loglevel notice", "logfile \"\"",
-            f"requirepass {self._secret('redis_password')}", "",
-        ]))
+        config.write_text(
+            "\n".join(
+                [
+                    f"port {self.ports.redis}",
+                    "bind 127.0.0.1",
+                    "protected-mode yes",
+                    "daemonize no",
+                    f"dir {directory}",
+                    'save ""',
+                    "appendonly no",
+                    "loglevel notice",
+                    'logfile ""',
+                    f"requirepass {self._secret('redis_password')}",
+                    "",
+                ]
+            )
+        )
         config.chmod(0o600)
         return config
 
@@ -454,8 +579,12 @@ class Topology:
         import redis
 
         try:
-            client = redis.Redis(host="127.0.0.1", port=self.ports.redis, password=self._secret("redis_password"),
-                                 socket_timeout=1)
+            client = redis.Redis(
+                host="127.0.0.1",
+                port=self.ports.redis,
+                password=self._secret("redis_password"),
+                socket_timeout=1,
+            )
             return bool(client.ping())
         except redis.RedisError:
             return False
@@ -471,7 +600,9 @@ class Topology:
         for sub in ("conf", "logs", "tmp"):
             (prefix / sub).mkdir(parents=True, exist_ok=True)
         config = self._nginx_config
-        config.write_text(render_nginx_config(NginxLayout.local(self.ports, prefix, self.widget() is not None)))
+        config.write_text(
+            render_nginx_config(NginxLayout.local(self.ports, prefix, self.widget() is not None))
+        )
         return config
 
 
@@ -488,38 +619,62 @@ class NginxLayout:
 
     @classmethod
     def local(cls, ports: Ports, prefix: Path, with_widget: bool) -> "NginxLayout":
-        return cls(f"127.0.0.1:{ports.nginx}", f"127.0.0.1:{ports.actions_lb}",
-                   [f"127.0.0.1:{port}" for port in ports.rasa], [f"127.0.0.1:{port}" for port in ports.actions],
-                   f"127.0.0.1:{ports.widget}" if with_widget else None, prefix)
+        return cls(
+            f"127.0.0.1:{ports.nginx}",
+            f"127.0.0.1:{ports.actions_lb}",
+            [f"127.0.0.1:{port}" for port in ports.rasa],
+            [f"127.0.0.1:{port}" for port in ports.actions],
+            f"127.0.0.1:{ports.widget}" if with_widget else None,
+            prefix,
+        )
 
     @classmethod
     def compose(cls) -> "NginxLayout":
         """deploy/nginx/nginx.conf for deploy/docker-compose.yml."""
-        return cls("8000", "5055", ["rasa-1:5005", "rasa-2:5005"], ["actions-1:5055", "actions-2:5055"],
-                   "widget:8080")
+        return cls(
+            "8000",
+            "5055",
+            ["rasa-1:5005", "rasa-2:5005"],
+            ["actions-1:5055", "actions-2:5055"],
+            "widget:8080",
+        )
 
 
 def _servers(addresses: List[str], fail_timeout: int) -> str:
-    return "\n".join(f"        server {address} max_fails=1 fail_timeout={fail_timeout}s;" for address in addresses)
+    return "\n".join(
+        f"        server {address} max_fails=1 fail_timeout={fail_timeout}s;" for address in addresses
+    )
 
 
 def render_nginx_config(layout: NginxLayout) -> str:
     prefix = layout.prefix
-    process_files = (f"""pid {prefix}/nginx.pid;
+    process_files = (
+        f"""pid {prefix}/nginx.pid;
 error_log {prefix}/logs/error.log warn;
-""" if prefix else "")
-    http_files = (f"""    access_log {prefix}/logs/access.log;
+"""
+        if prefix
+        else ""
+    )
+    http_files = (
+        f"""    access_log {prefix}/logs/access.log;
     client_body_temp_path {prefix}/tmp/client_body;
     proxy_temp_path {prefix}/tmp/proxy;
     fastcgi_temp_path {prefix}/tmp/fastcgi;
     uwsgi_temp_path {prefix}/tmp/uwsgi;
     scgi_temp_path {prefix}/tmp/scgi;
-""" if prefix else "")
-    widget = (f"""
+"""
+        if prefix
+        else ""
+    )
+    widget = (
+        f"""
         location / {{
             proxy_pass http://{layout.widget};
             proxy_set_header Host $host;
-        }}""" if layout.widget else "")
+        }}"""
+        if layout.widget
+        else ""
+    )
     return f"""# Generated by deploy/local.py (render_nginx_config) - do not edit by hand.
 worker_processes 1;
 {process_files}events {{ worker_connections 2048; }}
@@ -593,20 +748,30 @@ def main(argv: Optional[List[str]] = None) -> int:
     parser.add_argument("command", choices=["up", "down", "status", "compose-nginx-conf"])
     parser.add_argument("--root", type=Path, default=PROJECT_ROOT / "var" / "prod")
     parser.add_argument("--timeout", type=float, default=RASA_START_TIMEOUT)
-    parser.add_argument("--nginx-port", type=int, default=Ports().nginx, help="the public port (default 8000)")
+    parser.add_argument(
+        "--nginx-port", type=int, default=Ports().nginx, help="the public port (default 8000)"
+    )
     arguments = parser.parse_args(argv)
     if arguments.command == "compose-nginx-conf":
         COMPOSE_NGINX_CONF.write_text(render_nginx_config(NginxLayout.compose()))
         return 0
-    topology = Topology(arguments.root, Ports(nginx=arguments.nginx_port),
-                        sanic_workers=int(os.environ.get("SANIC_WORKERS", "1")))
+    topology = Topology(
+        arguments.root,
+        Ports(nginx=arguments.nginx_port),
+        sanic_workers=int(os.environ.get("SANIC_WORKERS", "1")),
+    )
     try:
         if arguments.command == "up":
-            print("Starting PostgreSQL, Redis, 2 action servers, 2 Rasa servers, widget, nginx "
-                  "(the Rasa servers need a minute or two) ...", flush=True)
+            print(
+                "Starting PostgreSQL, Redis, 2 action servers, 2 Rasa servers, widget, nginx "
+                "(the Rasa servers need a minute or two) ...",
+                flush=True,
+            )
             topology.up(arguments.timeout)
-            print(f"Ready: {topology.url} (REST {topology.url}/webhooks/rest/webhook, socket.io /socket.io/). "
-                  f"Logs and pids: {topology.root}. Stop: make prod-down")
+            print(
+                f"Ready: {topology.url} (REST {topology.url}/webhooks/rest/webhook, socket.io /socket.io/). "
+                f"Logs and pids: {topology.root}. Stop: make prod-down"
+            )
         elif arguments.command == "down":
             topology.down()
             print("Stopped.")

@@ -14,11 +14,16 @@ DEFAULT_OUT = Path("reports/insights.html")
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m insights", description=__doc__)
-    parser.add_argument("--endpoints", type=Path,
-                        help="endpoints.yml naming the tracker store (default: the project's)")
+    parser.add_argument(
+        "--endpoints", type=Path, help="endpoints.yml naming the tracker store (default: the project's)"
+    )
     parser.add_argument("--out", type=Path, default=DEFAULT_OUT)
-    parser.add_argument("--domain", type=Path, default=None,
-                        help="domain.yml whose button titles name the topics (default: the project's)")
+    parser.add_argument(
+        "--domain",
+        type=Path,
+        default=None,
+        help="domain.yml whose button titles name the topics (default: the project's)",
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.ERROR, format="%(levelname)s %(name)s: %(message)s")
     logging.captureWarnings(True)

@@ -95,18 +95,31 @@ def read_events(store: SQLTrackerStore) -> List[StoredEvent]:
     events: List[StoredEvent] = []
     with store.session_scope() as session:
         rows = (
-            session.query(event.sender_id, event.type_name, event.timestamp, event.intent_name,
-                          event.action_name, event.data)
+            session.query(
+                event.sender_id,
+                event.type_name,
+                event.timestamp,
+                event.intent_name,
+                event.action_name,
+                event.data,
+            )
             .filter(event.type_name.in_([USER, ACTION]))
             .order_by(event.sender_id, event.id)
         )
         for sender_id, type_name, timestamp, intent, action, data in rows.yield_per(1000):
             conversation = numbers.setdefault(sender_id, len(numbers))
             payload = json.loads(data) if type_name == USER else {}
-            events.append(StoredEvent(
-                conversation, type_name, timestamp or 0.0, intent, action,
-                payload.get("text"), payload.get("input_channel"),
-            ))
+            events.append(
+                StoredEvent(
+                    conversation,
+                    type_name,
+                    timestamp or 0.0,
+                    intent,
+                    action,
+                    payload.get("text"),
+                    payload.get("input_channel"),
+                )
+            )
     return events
 
 
@@ -169,8 +182,12 @@ class UnansweredMessages:
         return [(self._shown[key], count) for key, count in self._counts.most_common(limit)]
 
 
-def _count_turns(events: List[StoredEvent], weeks: Dict[str, WeekFigures], channels: Counter,
-                 unanswered: UnansweredMessages) -> None:
+def _count_turns(
+    events: List[StoredEvent],
+    weeks: Dict[str, WeekFigures],
+    channels: Counter,
+    unanswered: UnansweredMessages,
+) -> None:
     """Counts each user message with the actions that answered it (up to the next user message)."""
     for index, event in enumerate(events):
         if event.type_name == ACTION:
@@ -191,7 +208,7 @@ def _count_turns(events: List[StoredEvent], weeks: Dict[str, WeekFigures], chann
 
 def _answers(events: List[StoredEvent], user_index: int) -> List[Any]:
     answers = []
-    for event in events[user_index + 1:]:
+    for event in events[user_index + 1 :]:
         if event.type_name == USER:
             break
         answers.append(event.action)

@@ -29,8 +29,11 @@ def render_report(insights: Insights, topic_names: TopicNames, generated_at: dat
     sections = [
         _section("Fragen pro Thema und Woche", _topics_chart(topics_by_week), _topics_table(topics_by_week)),
         _section("Kanäle", _channels_chart(insights), _counter_table(insights.channels, "Kanal")),
-        _section(_sentence_case(" und ".join(unanswered_names)), _rates_chart(insights, unanswered_names),
-                 _rates_table(insights, unanswered_names)),
+        _section(
+            _sentence_case(" und ".join(unanswered_names)),
+            _rates_chart(insights, unanswered_names),
+            _rates_table(insights, unanswered_names),
+        ),
         _section("Häufigste unbeantwortete Nachrichten (maskiert)", "", _unanswered_table(insights)),
         _section("Antworten mit Notfallhinweis pro Woche", _red_flag_chart(insights), ""),
         _section("Terminangebot", _booking_chart(insights), _booking_table(insights)),
@@ -54,11 +57,15 @@ def _sentence_case(text: str) -> str:
 
 def _svg(figure: "plt.Figure") -> str:
     buffer = io.StringIO()
-    figure.savefig(buffer, format="svg", bbox_inches="tight",
-                   metadata={"Creator": None, "Date": None, "Format": None, "Type": None})
+    figure.savefig(
+        buffer,
+        format="svg",
+        bbox_inches="tight",
+        metadata={"Creator": None, "Date": None, "Format": None, "Type": None},
+    )
     plt.close(figure)
     svg = buffer.getvalue()
-    return f'<div class="chart">{svg[svg.index("<svg"):]}</div>'  # drop the XML prolog and DOCTYPE
+    return f'<div class="chart">{svg[svg.index("<svg") :]}</div>'  # drop the XML prolog and DOCTYPE
 
 
 def _topics_chart(topics_by_week: Dict[str, Counter[str]]) -> str:
@@ -108,15 +115,20 @@ def _red_flag_chart(insights: Insights) -> str:
     figure, axes = plt.subplots(figsize=(8, 2.5))
     axes.bar(weeks, [insights.weeks[w].red_flag_answers for w in weeks], color="#b22222")
     axes.set_ylabel("Antworten")
-    return _svg(figure) + _table(["Woche", "Notfallhinweise"],
-                                 [[w, insights.weeks[w].red_flag_answers] for w in weeks])
+    return _svg(figure) + _table(
+        ["Woche", "Notfallhinweise"], [[w, insights.weeks[w].red_flag_answers] for w in weeks]
+    )
 
 
 def _booking_chart(insights: Insights) -> str:
     figure, axes = plt.subplots(figsize=(6, 2.2))
     labels = ["Gespräche", "Angebot erhalten", "Angebot angenommen", "Buchungsinfo erhalten"]
-    values = [insights.conversations, insights.offered_booking, insights.accepted_offer,
-              insights.requested_booking]
+    values = [
+        insights.conversations,
+        insights.offered_booking,
+        insights.accepted_offer,
+        insights.requested_booking,
+    ]
     axes.barh(labels[::-1], values[::-1], color="#2f6f8f")
     axes.set_xlabel("Gespräche")
     return _svg(figure)
@@ -124,8 +136,10 @@ def _booking_chart(insights: Insights) -> str:
 
 def _topics_table(topics_by_week: Dict[str, Counter[str]]) -> str:
     weeks = list(topics_by_week)
-    rows = [[topic, *[topics_by_week[w].get(topic, 0) for w in weeks], total]
-            for topic, total in _all_weeks(topics_by_week).most_common()]
+    rows = [
+        [topic, *[topics_by_week[w].get(topic, 0) for w in weeks], total]
+        for topic, total in _all_weeks(topics_by_week).most_common()
+    ]
     return _table(["Thema", *weeks, "gesamt"], rows)
 
 
@@ -135,15 +149,24 @@ def _all_weeks(topics_by_week: Dict[str, Counter[str]]) -> Counter[str]:
 
 def _counter_table(counter: Dict[str, int], label: str) -> str:
     total = sum(counter.values()) or 1
-    return _table([label, "Nachrichten", "Anteil"],
-                  [[name, count, f"{100 * count / total:.0f} %"] for name, count in counter.most_common()])
+    return _table(
+        [label, "Nachrichten", "Anteil"],
+        [[name, count, f"{100 * count / total:.0f} %"] for name, count in counter.most_common()],
+    )
 
 
 def _rates_table(insights: Insights, names: Sequence[str]) -> str:
     return _table(
         ["Woche", "Nachrichten", *names],
-        [[w, f.user_messages, f"{f.fallbacks} ({100 * f.fallback_rate:.0f} %)",
-          f"{f.out_of_scope} ({100 * f.out_of_scope_rate:.0f} %)"] for w, f in insights.weeks.items()],
+        [
+            [
+                w,
+                f.user_messages,
+                f"{f.fallbacks} ({100 * f.fallback_rate:.0f} %)",
+                f"{f.out_of_scope} ({100 * f.out_of_scope_rate:.0f} %)",
+            ]
+            for w, f in insights.weeks.items()
+        ],
     )
 
 
@@ -155,19 +178,27 @@ def _unanswered_table(insights: Insights) -> str:
 
 def _booking_table(insights: Insights) -> str:
     offered = insights.offered_booking or 1
-    return _table(["", "Gespräche"], [
-        ["mit Terminangebot", insights.offered_booking],
-        ["Angebot angenommen (direkt auf das Angebot mit Ja geantwortet)",
-         f"{insights.accepted_offer} ({100 * insights.accepted_offer / offered:.0f} % der Angebote)"],
-        ["Buchungsinfo erhalten (Angebot angenommen oder direkt nach einem Termin gefragt)",
-         insights.requested_booking],
-    ])
+    return _table(
+        ["", "Gespräche"],
+        [
+            ["mit Terminangebot", insights.offered_booking],
+            [
+                "Angebot angenommen (direkt auf das Angebot mit Ja geantwortet)",
+                f"{insights.accepted_offer} ({100 * insights.accepted_offer / offered:.0f} % der Angebote)",
+            ],
+            [
+                "Buchungsinfo erhalten (Angebot angenommen oder direkt nach einem Termin gefragt)",
+                insights.requested_booking,
+            ],
+        ],
+    )
 
 
 def _table(header: Sequence[str], rows: List[Sequence[object]]) -> str:
     head = "".join(f"<th>{html.escape(str(cell))}</th>" for cell in header)
-    body = "".join("<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>"
-                   for row in rows)
+    body = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(str(cell))}</td>" for cell in row) + "</tr>" for row in rows
+    )
     return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 

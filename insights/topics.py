@@ -52,8 +52,9 @@ def load_topic_names(domain_path: Path = DEFAULT_DOMAIN, practice_path: Optional
     from rasa.shared.core.domain import Domain  # imported here: loading Rasa takes seconds
 
     domain = Domain.load(str(domain_path))
-    names = {intent: title for intent, title in button_titles(domain.responses).items()
-             if intent in domain.intents}
+    names = {
+        intent: title for intent, title in button_titles(domain.responses).items() if intent in domain.intents
+    }
     without_button = [intent for intent in domain.intents if intent not in names]
     names.update(load_text_section(NAMES_SECTION, without_button, practice_path or config_path()))
     _check_distinct(names, practice_path or config_path())
@@ -104,4 +105,5 @@ def _check_distinct(names: Mapping[str, str], practice_path: Path) -> None:
     if shared:
         raise PracticeConfigError(
             f"Topics {shared} share one name: give each its own in domain.yml (button title) or in "
-            f"{practice_path} ({NAMES_SECTION}).")
+            f"{practice_path} ({NAMES_SECTION})."
+        )

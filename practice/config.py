@@ -75,7 +75,9 @@ def _read(path: Path) -> Any:
     try:
         return yaml.safe_load(path.read_text(encoding="utf-8"))
     except FileNotFoundError as error:
-        raise PracticeConfigError(f"Practice config not found: {path}. Copy config/practice.yml there.") from error
+        raise PracticeConfigError(
+            f"Practice config not found: {path}. Copy config/practice.yml there."
+        ) from error
     except yaml.YAMLError as error:
         raise PracticeConfigError(f"Practice config {path} is not valid YAML: {error}") from error
 

@@ -23,7 +23,9 @@ EXIT_UNKNOWN_SENDER = 2
 
 def parse_args(argv: Optional[List[str]]) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m privacy", description=__doc__.splitlines()[0])
-    parser.add_argument("--endpoints", type=Path, help="endpoints.yml naming the tracker store (default: the project's)")
+    parser.add_argument(
+        "--endpoints", type=Path, help="endpoints.yml naming the tracker store (default: the project's)"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("purge", help="delete conversations older than privacy.retention_days")
     export = commands.add_parser("export", help="write one conversation as readable JSON")

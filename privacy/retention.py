@@ -22,7 +22,11 @@ def expired_senders(store: SQLTrackerStore, cutoff: float) -> List[str]:
     """Senders whose newest stored event is older than `cutoff` (a Unix timestamp)."""
     event = store.SQLEvent
     with store.session_scope() as session:
-        rows = session.query(event.sender_id).group_by(event.sender_id).having(sa.func.max(event.timestamp) < cutoff)
+        rows = (
+            session.query(event.sender_id)
+            .group_by(event.sender_id)
+            .having(sa.func.max(event.timestamp) < cutoff)
+        )
         return [sender_id for (sender_id,) in rows.all()]
 
 
@@ -35,7 +39,7 @@ def purge_expired(store: SQLTrackerStore, retention_days: int, now: Optional[flo
     active_since_cutoff = sa.select(event.sender_id).where(event.timestamp >= cutoff)
     with store.session_scope() as session:
         for start in range(0, len(senders), BATCH_SIZE):
-            batch = senders[start:start + BATCH_SIZE]
+            batch = senders[start : start + BATCH_SIZE]
             session.query(event).filter(
                 event.sender_id.in_(batch), event.sender_id.not_in(active_since_cutoff)
             ).delete(synchronize_session=False)

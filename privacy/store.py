@@ -30,7 +30,9 @@ def open_tracker_store(endpoints: Optional[Path] = None, domain: Optional[Path] 
     store = TrackerStore.create(config, domain=Domain.load(str(domain or DEFAULT_DOMAIN)))
     store = getattr(store, "_tracker_store", store)  # unwrap Rasa's AwaitableTrackerStore, if any
     if not isinstance(store, SQLTrackerStore):
-        raise StoreError(f"The tracker store in {endpoints} is {type(store).__name__}, not an SQL tracker store.")
+        raise StoreError(
+            f"The tracker store in {endpoints} is {type(store).__name__}, not an SQL tracker store."
+        )
     return store
 
 

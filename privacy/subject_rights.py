@@ -24,7 +24,9 @@ async def export_conversation(store: SQLTrackerStore, sender_id: str) -> Dict[st
     return {
         "conversation_id": sender_id,
         "exported_at": _iso(datetime.now(timezone.utc).timestamp()),
-        "messages": [_message(event) for event in tracker.events if isinstance(event, (UserUttered, BotUttered))],
+        "messages": [
+            _message(event) for event in tracker.events if isinstance(event, (UserUttered, BotUttered))
+        ],
         "other_records": [record for event in tracker.events if (record := _other_record(event))],
     }
 

@@ -8,35 +8,70 @@ import pytest
 import yaml
 
 APPROVED_PAGE = Path(__file__).resolve().parents[1] / "content" / "leaky-gut-praxisseite.de.txt"
-KNOWN_SLIPS = {"IFABT": "I-FABP", "Darmschleimautparametern": "Darmschleimhautparametern"}  # content/README.md
+KNOWN_SLIPS = {
+    "IFABT": "I-FABP",
+    "Darmschleimautparametern": "Darmschleimhautparametern",
+}  # content/README.md
 
 # Phrases each medical answer must carry word for word from the approved page.
 KEY_PHRASES: Dict[str, List[str]] = {
-    "utter_what_is_leaky_gut": ["zentrales Konzept der funktionellen Medizin",
-                                "erhöhte Durchlässigkeit der Darmschleimhaut", "Barrierefunktion gestört",
-                                "Kontakt mit dem Immunsystem aufnehmen", "stille Entzündungsprozesse fördern"],
-    "utter_colonoscopy_visibility": ["in der Regel", "strukturelle Veränderungen der Schleimhaut",
-                                     "Funktionelle Störungen der Darmbarriere können bestehen",
-                                     "endoskopisch unauffällig erscheint"],
-    "utter_extraintestinal_symptoms": ["Beschwerden außerhalb des Darms verursachen",
-                                       "immunologische und entzündliche Signalwege", "gestörte Darmbarriere",
-                                       "Hautprobleme, Gelenkbeschwerden oder Stressintoleranz"],
+    "utter_what_is_leaky_gut": [
+        "zentrales Konzept der funktionellen Medizin",
+        "erhöhte Durchlässigkeit der Darmschleimhaut",
+        "Barrierefunktion gestört",
+        "Kontakt mit dem Immunsystem aufnehmen",
+        "stille Entzündungsprozesse fördern",
+    ],
+    "utter_colonoscopy_visibility": [
+        "in der Regel",
+        "strukturelle Veränderungen der Schleimhaut",
+        "Funktionelle Störungen der Darmbarriere können bestehen",
+        "endoskopisch unauffällig erscheint",
+    ],
+    "utter_extraintestinal_symptoms": [
+        "Beschwerden außerhalb des Darms verursachen",
+        "immunologische und entzündliche Signalwege",
+        "gestörte Darmbarriere",
+        "Hautprobleme, Gelenkbeschwerden oder Stressintoleranz",
+    ],
     "utter_diagnosis": ["Die Diagnose erfolgt anhand der Klinik", "Zonulin und I-FABP", "im Blut"],
-    "utter_reversibility": ["in vielen Fällen", "gezielte, individuelle Unterstützung der Darmbarriere",
-                            "kann sich die Funktion der Schleimhaut deutlich verbessern"],
-    "utter_consequences": ["chronische Entzündungsneigung", "Aktivierung oder Verstärkung autoimmuner Prozesse",
-                           "Nahrungsmittelunverträglichkeiten", "Erschöpfung und verminderte Belastbarkeit",
-                           "Stress- und Emotionsregulation"],
-    "utter_holistic_view": ["Wechselwirkung mit dem Nervensystem, dem Immunsystem und dem Hormonhaushalt",
-                            "kein isoliertes Darmproblem", "Teil einer systemischen Dysregulation"],
-    "utter_treatment": ["Eine nachhaltige Therapie chronischer Beschwerden ist häufig nur möglich",
-                        "Darmbarriere gezielt stabilisiert", "ganzheitliches Behandlungskonzept eingebettet",
-                        "funktionelle Ursachen zu erkennen und gezielt zu behandeln"],
-    "utter_causes_overview": ["multifaktoriell", "Häufig wirken mehrere Belastungen gleichzeitig",
-                              "Ungleichgewicht des Mikrobioms", "Schmerzmittel", "Antibiotika",
-                              "entzündungsfördernde Ernährungsfaktoren", "Nährstoffmängel"],
-    "utter_cause_stress": ["autonome Dysregulation", "Stress kann die Durchlässigkeit der Schleimhaut erhöhen",
-                           "verstärkt eine gestörte Darmbarriere die Stressanfälligkeit"],
+    "utter_reversibility": [
+        "in vielen Fällen",
+        "gezielte, individuelle Unterstützung der Darmbarriere",
+        "kann sich die Funktion der Schleimhaut deutlich verbessern",
+    ],
+    "utter_consequences": [
+        "chronische Entzündungsneigung",
+        "Aktivierung oder Verstärkung autoimmuner Prozesse",
+        "Nahrungsmittelunverträglichkeiten",
+        "Erschöpfung und verminderte Belastbarkeit",
+        "Stress- und Emotionsregulation",
+    ],
+    "utter_holistic_view": [
+        "Wechselwirkung mit dem Nervensystem, dem Immunsystem und dem Hormonhaushalt",
+        "kein isoliertes Darmproblem",
+        "Teil einer systemischen Dysregulation",
+    ],
+    "utter_treatment": [
+        "Eine nachhaltige Therapie chronischer Beschwerden ist häufig nur möglich",
+        "Darmbarriere gezielt stabilisiert",
+        "ganzheitliches Behandlungskonzept eingebettet",
+        "funktionelle Ursachen zu erkennen und gezielt zu behandeln",
+    ],
+    "utter_causes_overview": [
+        "multifaktoriell",
+        "Häufig wirken mehrere Belastungen gleichzeitig",
+        "Ungleichgewicht des Mikrobioms",
+        "Schmerzmittel",
+        "Antibiotika",
+        "entzündungsfördernde Ernährungsfaktoren",
+        "Nährstoffmängel",
+    ],
+    "utter_cause_stress": [
+        "autonome Dysregulation",
+        "Stress kann die Durchlässigkeit der Schleimhaut erhöhen",
+        "verstärkt eine gestörte Darmbarriere die Stressanfälligkeit",
+    ],
     "utter_cause_dysbiosis": ["Ungleichgewicht des Mikrobioms", "einer gestörten Darmbarriere"],
     "utter_cause_medication": ["Schmerzmittel", "Antibiotika", "individuell unterschiedlich"],
     "utter_cause_diet": ["Entzündungsfördernde Ernährungsfaktoren", "mehrere Belastungen gleichzeitig"],
@@ -44,7 +79,8 @@ KEY_PHRASES: Dict[str, List[str]] = {
 }
 # Words that would promise success or go beyond the page (Heilmittelwerbegesetz §3).
 FORBIDDEN = re.compile(
-    r"garantiert|sicher geheilt|heilt |immer geheilt|100 ?%|\bErfolg\b|wirksam|Wunder|Probiotik|Glutamin|Nahrungsergänzung"
+    r"garantiert|sicher geheilt|heilt |immer geheilt|100 ?%|\bErfolg\b|wirksam|Wunder|Probiotik|Glutamin"
+    r"|Nahrungsergänzung"
     r"|Diät|Fasten|Euro|€|Wochen|Monate",
     re.IGNORECASE,
 )
@@ -100,14 +136,18 @@ def test_a_turn_with_answer_and_booking_offer_has_at_most_four_sentences(respons
 
 # Openings that answer only one way of asking: "Kommt es zurück?" and "Ist es reversibel?" would both
 # get "In vielen Fällen ja."
-BARE_YES_OR_NO = re.compile(r"^(ja|nein|in (vielen fällen|der regel) (ja|nein)|ja, das ist möglich)\b", re.IGNORECASE)
+BARE_YES_OR_NO = re.compile(
+    r"^(ja|nein|in (vielen fällen|der regel) (ja|nein)|ja, das ist möglich)\b", re.IGNORECASE
+)
 
 
 @pytest.mark.parametrize("response", KEY_PHRASES)
 def test_answer_is_a_statement_true_whichever_way_the_question_was_asked(response: str) -> None:
     for text in response_texts(response):
         assert not BARE_YES_OR_NO.match(text), f"{response} opens with a bare yes or no"
-        assert re.search(r"leaky gut|darmbarriere|schleimhaut", text, re.IGNORECASE), f"{response} names no subject"
+        assert re.search(r"leaky gut|darmbarriere|schleimhaut", text, re.IGNORECASE), (
+            f"{response} names no subject"
+        )
 
 
 def all_response_texts() -> Dict[str, List[str]]:
@@ -129,7 +169,9 @@ PROMISE_OR_FEAR = re.compile(
 )
 # Diseases and conditions the approved page names; no answer speaks of any other (urgent advice names
 # signs, not diseases).
-DISEASE_WORDS = re.compile(r"\b(\w*(krankheit|erkrankung|syndrom|itis|krebs|tumor|morbus)\w*)\b", re.IGNORECASE)
+DISEASE_WORDS = re.compile(
+    r"\b(\w*(krankheit|erkrankung|syndrom|itis|krebs|tumor|morbus)\w*)\b", re.IGNORECASE
+)
 
 
 @pytest.mark.parametrize("response", sorted(all_response_texts()))
@@ -152,8 +194,23 @@ def test_the_practice_is_not_called_a_doctors_practice() -> None:
 
 def test_every_medical_answer_is_covered() -> None:
     domain = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))
-    medical = {name for name in domain["responses"] if name.startswith(("utter_cause", "utter_what", "utter_colon",
-               "utter_extra", "utter_diag", "utter_rev", "utter_conseq", "utter_holistic", "utter_treat"))}
+    medical = {
+        name
+        for name in domain["responses"]
+        if name.startswith(
+            (
+                "utter_cause",
+                "utter_what",
+                "utter_colon",
+                "utter_extra",
+                "utter_diag",
+                "utter_rev",
+                "utter_conseq",
+                "utter_holistic",
+                "utter_treat",
+            )
+        )
+    }
     assert medical == set(KEY_PHRASES)
 
 
@@ -172,7 +229,9 @@ def test_no_two_urgent_answers_can_be_chosen_for_the_same_message() -> None:
     assert len(keys) == len(set(keys)) == 8
     for key in keys:
         values = dict(key)
-        assert "urgent_subject" in values and (values["red_flag_type"] == "crisis" or "emergency_level" in values)
+        assert "urgent_subject" in values and (
+            values["red_flag_type"] == "crisis" or "emergency_level" in values
+        )
 
 
 def test_every_crisis_answer_gives_112_and_the_telefonseelsorge() -> None:

@@ -10,13 +10,22 @@ from typing import Set
 import yaml
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-ENV = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
+ENV = {
+    **os.environ,
+    "RASA_TELEMETRY_ENABLED": "false",
+    "TQDM_DISABLE": "1",
+    "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+}
 
 
 def rasa(*args: str, timeout: int = 600) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "addons.rasa_main", *args], cwd=PROJECT_ROOT, env=ENV,
-        capture_output=True, text=True, timeout=timeout,
+        [sys.executable, "-m", "addons.rasa_main", *args],
+        cwd=PROJECT_ROOT,
+        env=ENV,
+        capture_output=True,
+        text=True,
+        timeout=timeout,
     )
 
 
@@ -48,8 +57,15 @@ def test_training_data_validates_without_unexpected_warnings() -> None:
 
 def test_conversation_stories_pass(model_path: Path, tmp_path: Path) -> None:
     result = rasa(
-        "test", "core", "--model", str(model_path), "--stories", "tests/test_stories.yml",
-        "--fail-on-prediction-errors", "--out", str(tmp_path),
+        "test",
+        "core",
+        "--model",
+        str(model_path),
+        "--stories",
+        "tests/test_stories.yml",
+        "--fail-on-prediction-errors",
+        "--out",
+        str(tmp_path),
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output[-4000:]

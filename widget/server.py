@@ -19,15 +19,35 @@ from sanic import Sanic, response
 from sanic.request import Request
 from sanic.response import HTTPResponse
 
-from practice.config import PracticeConfig, PracticeConfigError, config_path, load_practice_config, load_text_section
+from practice.config import (
+    PracticeConfig,
+    PracticeConfigError,
+    config_path,
+    load_practice_config,
+    load_text_section,
+)
 
 WIDGET_DIR = Path(__file__).resolve().parent
 STATIC_DIR = WIDGET_DIR / "static"
 SOCKET_IO_CLIENT = WIDGET_DIR / "node_modules" / "socket.io-client" / "dist" / "socket.io.min.js"
 WIDGET_TEXT_KEYS = (
-    "title", "subtitle", "open_button", "close_button", "consent_heading", "consent_button", "input_label",
-    "input_placeholder", "send_button", "typing", "connecting", "unreachable", "user_label", "bot_label",
-    "log_label", "new_window_hint", "store_unavailable",
+    "title",
+    "subtitle",
+    "open_button",
+    "close_button",
+    "consent_heading",
+    "consent_button",
+    "input_label",
+    "input_placeholder",
+    "send_button",
+    "typing",
+    "connecting",
+    "unreachable",
+    "user_label",
+    "bot_label",
+    "log_label",
+    "new_window_hint",
+    "store_unavailable",
 )
 
 
@@ -66,20 +86,22 @@ def origin_of(url: str) -> str:
 
 
 def content_security_policy(rasa_url: str) -> str:
-    """Only what the widget needs: own scripts and styles, the config JSON, and Rasa over http(s) and ws(s)."""
+    """Only what the widget needs: own scripts and styles, the config JSON, Rasa over http(s) and ws(s)."""
     rasa_origin = origin_of(rasa_url)
     websocket_origin = rasa_origin.replace("http", "ws", 1)
-    return "; ".join([
-        "default-src 'none'",
-        "script-src 'self'",
-        "style-src 'self'",
-        "img-src 'self'",
-        f"connect-src 'self' {rasa_origin} {websocket_origin}",
-        "base-uri 'none'",
-        "form-action 'none'",
-        "frame-ancestors 'none'",
-        "object-src 'none'",
-    ])
+    return "; ".join(
+        [
+            "default-src 'none'",
+            "script-src 'self'",
+            "style-src 'self'",
+            "img-src 'self'",
+            f"connect-src 'self' {rasa_origin} {websocket_origin}",
+            "base-uri 'none'",
+            "form-action 'none'",
+            "frame-ancestors 'none'",
+            "object-src 'none'",
+        ]
+    )
 
 
 def security_headers(csp: str, embeddable: bool) -> Dict[str, str]:
@@ -151,8 +173,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8080)
-    parser.add_argument("--rasa-url", default="http://localhost:5005",
-                        help="where the browser reaches Rasa's socket.io endpoint (used in the demo page and CSP)")
+    parser.add_argument(
+        "--rasa-url",
+        default="http://localhost:5005",
+        help="where the browser reaches Rasa's socket.io endpoint (used in the demo page and CSP)",
+    )
     args = parser.parse_args()
     try:
         app = create_app(args.rasa_url)

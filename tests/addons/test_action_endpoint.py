@@ -20,7 +20,7 @@ class ActionServer:
         self.runner: Optional[web.AppRunner] = None
 
     async def close_idle_connections(self) -> None:
-        """What a server's keep-alive timeout does: it closes the connections, without a word to the client."""
+        """What a server's keep-alive timeout does: it closes the connections without telling the client."""
         for connection in self.runner.server.connections:
             connection.force_close()
         await asyncio.sleep(0.1)  # the client's side sees the connection closed
@@ -49,7 +49,10 @@ async def action_server() -> AsyncIterator[ActionServer]:
 async def test_successive_calls_share_one_connection(action_server: ActionServer) -> None:
     endpoint = KeepAliveEndpointConfig.of(EndpointConfig(action_server.url, token="secret"))
     for _ in range(3):
-        assert await endpoint.request(json={"next_action": "action_explain_causes"}) == {"events": [], "responses": []}
+        assert await endpoint.request(json={"next_action": "action_explain_causes"}) == {
+            "events": [],
+            "responses": [],
+        }
     assert len(action_server.peers) == 3 and len(set(action_server.peers)) == 1
 
 
@@ -57,7 +60,9 @@ async def test_rasas_own_endpoint_opens_a_connection_per_call(action_server: Act
     endpoint = EndpointConfig(action_server.url)
     for _ in range(3):
         await endpoint.request(json={})
-    assert len(set(action_server.peers)) == 3, "the check above can fail: Rasa alone does not keep connections"
+    assert len(set(action_server.peers)) == 3, (
+        "the check above can fail: Rasa alone does not keep connections"
+    )
 
 
 async def test_a_connection_the_server_closed_is_not_reused(action_server: ActionServer) -> None:
@@ -69,9 +74,13 @@ async def test_a_connection_the_server_closed_is_not_reused(action_server: Actio
 
 
 def test_custom_actions_use_the_kept_alive_endpoint_with_rasas_settings() -> None:
-    endpoint = EndpointConfig("http://actions:5055/webhook", params={"a": 1}, headers={"X-Test": "1"}, token="t")
+    endpoint = EndpointConfig(
+        "http://actions:5055/webhook", params={"a": 1}, headers={"X-Test": "1"}, token="t"
+    )
     action = FastRemoteAction("action_explain_causes", endpoint)
     assert isinstance(action, RemoteAction) and isinstance(action.action_endpoint, KeepAliveEndpointConfig)
     assert action.action_endpoint == endpoint
-    assert action.action_endpoint.combine_parameters() == endpoint.combine_parameters() == {"a": 1, "token": "t"}
+    assert (
+        action.action_endpoint.combine_parameters() == endpoint.combine_parameters() == {"a": 1, "token": "t"}
+    )
     assert FastRemoteAction("action_explain_causes", None).action_endpoint is None

@@ -20,8 +20,13 @@ def test_no_variables_keep_sqlite_and_the_in_memory_lock(monkeypatch) -> None:
 
 
 def test_sql_and_redis_get_their_defaults_and_keep_what_is_set() -> None:
-    environ = {"TRACKER_STORE": "sql", "DB_DIALECT": "sqlite", "DB_HOST": "db.internal",
-               "LOCK_STORE": "redis", "REDIS_PASSWORD": "s3cret"}
+    environ = {
+        "TRACKER_STORE": "sql",
+        "DB_DIALECT": "sqlite",
+        "DB_HOST": "db.internal",
+        "LOCK_STORE": "redis",
+        "REDIS_PASSWORD": "s3cret",
+    }
     set_endpoint_defaults(environ)
     assert environ["DB_DIALECT"] == "postgresql" and environ["DB_HOST"] == "db.internal"
     assert environ["DB_PORT"] == "5432" and environ["DB_NAME"] == "rasa"

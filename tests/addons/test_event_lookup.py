@@ -26,6 +26,9 @@ def test_unknown_names_behave_as_in_rasa(installed) -> None:
 
 
 def test_stored_events_deserialise_to_the_same_events(installed) -> None:
-    events = [UserUttered("Hallo", {"name": "greet", "confidence": 1.0}), ActionExecuted("utter_greet"),
-              SlotSet("trigger", "stress")]
+    events = [
+        UserUttered("Hallo", {"name": "greet", "confidence": 1.0}),
+        ActionExecuted("utter_greet"),
+        SlotSet("trigger", "stress"),
+    ]
     assert [Event.from_parameters(event.as_dict()) for event in events] == events

@@ -4,11 +4,11 @@ from pathlib import Path
 from typing import Any, List
 
 import pytest
-from rasa.core.agent import Agent
-from rasa.shared.core.events import ActionExecuted
-from rasa.engine.runner.dask import DaskGraphRunner
-
 import rasa.core.processor
+from rasa.core.agent import Agent
+from rasa.engine.runner.dask import DaskGraphRunner
+from rasa.shared.core.events import ActionExecuted
+
 from addons import graph_runner
 
 MESSAGES = [

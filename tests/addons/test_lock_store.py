@@ -119,8 +119,10 @@ async def _enter_and_note_when(store: RenewingRedisLockStore, conversation: str)
 
 
 def _two_servers(redis_port: int) -> Tuple[RenewingRedisLockStore, RenewingRedisLockStore]:
-    return (RenewingRedisLockStore(port=redis_port, ticket_lifetime=TICKET_LIFETIME),
-            RenewingRedisLockStore(port=redis_port, ticket_lifetime=TICKET_LIFETIME))
+    return (
+        RenewingRedisLockStore(port=redis_port, ticket_lifetime=TICKET_LIFETIME),
+        RenewingRedisLockStore(port=redis_port, ticket_lifetime=TICKET_LIFETIME),
+    )
 
 
 async def test_a_message_running_longer_than_the_ticket_lifetime_keeps_its_lock(redis_port: int) -> None:
@@ -161,8 +163,12 @@ asyncio.run(hold())
 
 async def test_a_killed_servers_lock_expires_within_the_ticket_lifetime(redis_port: int) -> None:
     lifetime = 1.0  # a separate process: a lifetime well above its start-up jitter
-    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(redis_port), str(lifetime)],
-                              cwd=PROJECT_ROOT, stdout=subprocess.PIPE, text=True)
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLDER, str(redis_port), str(lifetime)],
+        cwd=PROJECT_ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     try:
         assert holder.stdout.readline().strip() == "held"
         survivor = RenewingRedisLockStore(port=redis_port, ticket_lifetime=lifetime)
@@ -172,7 +178,9 @@ async def test_a_killed_servers_lock_expires_within_the_ticket_lifetime(redis_po
         os.kill(holder.pid, signal.SIGKILL)  # a crash: no cleanup
         killed, killed_at = time.monotonic(), time.time()
         [dead_ticket, _waiting_ticket] = survivor.get_lock("crashing-server").tickets
-        assert dead_ticket.expires <= killed_at + lifetime, "a dead server's ticket lives one lifetime at most"
+        assert dead_ticket.expires <= killed_at + lifetime, (
+            "a dead server's ticket lives one lifetime at most"
+        )
         entered = await asyncio.wait_for(waiting, 10)
         assert entered - killed < lifetime + 0.5, "the survivor takes over once the dead ticket has expired"
     finally:
@@ -181,10 +189,15 @@ async def test_a_killed_servers_lock_expires_within_the_ticket_lifetime(redis_po
     assert not redis.Redis(port=redis_port).exists(survivor.key_prefix + "crashing-server")
 
 
-def test_endpoints_yml_with_lock_store_redis_makes_rasa_build_the_renewing_store(redis_port: int,
-                                                                               monkeypatch) -> None:
-    environ = {"LOCK_STORE": "redis", "REDIS_HOST": "127.0.0.1", "REDIS_PORT": str(redis_port),
-               "REDIS_DB": "3"}
+def test_endpoints_yml_with_lock_store_redis_makes_rasa_build_the_renewing_store(
+    redis_port: int, monkeypatch
+) -> None:
+    environ = {
+        "LOCK_STORE": "redis",
+        "REDIS_HOST": "127.0.0.1",
+        "REDIS_PORT": str(redis_port),
+        "REDIS_DB": "3",
+    }
     set_endpoint_defaults(environ)
     for name, value in environ.items():
         monkeypatch.setenv(name, value)

@@ -27,8 +27,12 @@ SCRIPT = textwrap.dedent("""
 
 def run_logging(install: str) -> str:
     result = subprocess.run(
-        [sys.executable, "-c", SCRIPT.format(install=install)], cwd=PROJECT_ROOT,
-        capture_output=True, text=True, timeout=120, env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin"},
+        [sys.executable, "-c", SCRIPT.format(install=install)],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"RASA_TELEMETRY_ENABLED": "false", "PATH": "/usr/bin"},
     )
     assert result.returncode == 0, result.stderr[-3000:]
     return result.stdout + result.stderr

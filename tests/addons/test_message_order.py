@@ -9,8 +9,13 @@ import pytest
 from addons.message_order import gate, turn, waiting_for
 
 
-async def message(name: str, log: List[str], cpu_seconds: float = 0.0, action_server_seconds: float = 0.0,
-                  hold_seconds: float = 0.1) -> None:
+async def message(
+    name: str,
+    log: List[str],
+    cpu_seconds: float = 0.0,
+    action_server_seconds: float = 0.0,
+    hold_seconds: float = 0.1,
+) -> None:
     """A message's processing: CPU work in steps that yield to the loop (as Rasa's awaits do), and an
     optional call to the action server."""
     async with turn():
@@ -47,7 +52,14 @@ async def test_without_the_turn_messages_interleave() -> None:
 async def test_a_quick_action_server_answer_is_awaited_within_the_turn() -> None:
     log: List[str] = []
     await asyncio.gather(message("a", log, action_server_seconds=0.01), message("b", log))
-    assert log == ["a starts", "a waits for the action server", "a is back", "a answered", "b starts", "b answered"]
+    assert log == [
+        "a starts",
+        "a waits for the action server",
+        "a is back",
+        "a answered",
+        "b starts",
+        "b answered",
+    ]
 
 
 async def test_a_slow_action_server_lets_the_next_in_and_the_message_comes_back_first() -> None:
@@ -57,7 +69,14 @@ async def test_a_slow_action_server_lets_the_next_in_and_the_message_comes_back_
     later = [asyncio.ensure_future(message(name, log, cpu_seconds=0.06)) for name in "bcd"]
     await asyncio.gather(first, *later)
     # a stepped aside for b, its answer came while b ran, and it went before c and d, which arrived after it
-    assert log[:6] == ["a starts", "a waits for the action server", "b starts", "b answered", "a is back", "a answered"]
+    assert log[:6] == [
+        "a starts",
+        "a waits for the action server",
+        "b starts",
+        "b answered",
+        "a is back",
+        "a answered",
+    ]
     assert log[6:] == ["c starts", "c answered", "d starts", "d answered"]
 
 

@@ -10,7 +10,15 @@ from typing import Dict
 
 import pytest
 
-from addons.patches import FIXES, PATCHES, PINNED_VERSIONS, SPEEDUPS, VersionMismatch, check_versions, patches_for
+from addons.patches import (
+    FIXES,
+    PATCHES,
+    PINNED_VERSIONS,
+    SPEEDUPS,
+    VersionMismatch,
+    check_versions,
+    patches_for,
+)
 from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode, speedup_enabled, speedup_mode
 from addons.upstream_source import UpstreamSymbolNotFound, fingerprint, upstream_source
 
@@ -56,7 +64,8 @@ def test_upstream_source_of_each_patch_is_unchanged(patch) -> None:
     for symbol in patch.upstream:
         assert symbol in UPSTREAM_FINGERPRINTS, f"{symbol} ({patch.name}): add its fingerprint here"
         assert fingerprint(symbol) == UPSTREAM_FINGERPRINTS[symbol], (
-            f"Upstream {symbol} changed: revisit the patch '{patch.name}' in {patch.where}, then its fingerprint."
+            f"Upstream {symbol} changed: revisit the patch '{patch.name}' in {patch.where}, "
+            "then its fingerprint."
         )
 
 
@@ -74,9 +83,10 @@ def test_the_fingerprint_is_of_the_shipped_source_not_of_the_installed_patch() -
     resilient_action.install()
     try:
         assert "class ResilientRemoteAction" not in upstream_source("rasa.core.actions.action.RemoteAction")
-        assert fingerprint("rasa.core.actions.action.RemoteAction.run") == UPSTREAM_FINGERPRINTS[
-            "rasa.core.actions.action.RemoteAction.run"
-        ]
+        assert (
+            fingerprint("rasa.core.actions.action.RemoteAction.run")
+            == UPSTREAM_FINGERPRINTS["rasa.core.actions.action.RemoteAction.run"]
+        )
     finally:
         rasa_actions.RemoteAction = original
 
@@ -159,7 +169,10 @@ print(summary_line(chosen, speedup_mode()))
 def test_the_mode_decides_what_is_installed(mode: str, classes: str) -> None:
     result = subprocess.run(
         [sys.executable, "-c", INSTALLED_CLASSES],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "RASA_SPEEDUPS": mode},
     )
     assert result.returncode == 0, result.stderr[-3000:]
@@ -170,11 +183,16 @@ def test_the_mode_decides_what_is_installed(mode: str, classes: str) -> None:
     assert ("graph-runner" in installed_speedups) == (mode == "on")
 
 
-@pytest.mark.parametrize("mode, reason", [("turbo", "RASA_SPEEDUPS='turbo'"), ("-turbo", "Unknown speed-up(s) turbo")])
+@pytest.mark.parametrize(
+    "mode, reason", [("turbo", "RASA_SPEEDUPS='turbo'"), ("-turbo", "Unknown speed-up(s) turbo")]
+)
 def test_the_server_refuses_an_unknown_speedup_mode(mode: str, reason: str) -> None:
     result = subprocess.run(
         [sys.executable, "-m", "addons.rasa_main", "--version"],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
         env={**os.environ, "RASA_SPEEDUPS": mode, "TF_CPP_MIN_LOG_LEVEL": "3"},
     )
     assert result.returncode != 0

@@ -30,11 +30,15 @@ def test_unknown_intents_and_entities_are_still_reported(agent: Agent) -> None:
     with pytest.warns(UserWarning, match="intent 'no_such_intent'"):
         agent.processor._check_for_unseen_features({"intent": {"name": "no_such_intent"}, "entities": []})
     with pytest.warns(UserWarning, match="entity 'no_such_entity'"):
-        agent.processor._check_for_unseen_features({"intent": {"name": "greet"}, "entities": [{"entity": "no_such_entity"}]})
+        agent.processor._check_for_unseen_features(
+            {"intent": {"name": "greet"}, "entities": [{"entity": "no_such_entity"}]}
+        )
     assert agent.processor.__dict__["_domain_has_content"] is True, "asked once, then remembered"
 
 
 def test_known_intents_and_entities_pass_silently(agent: Agent) -> None:
     with warnings.catch_warnings():
         warnings.simplefilter("error")
-        agent.processor._check_for_unseen_features({"intent": {"name": "causes"}, "entities": [{"entity": "trigger"}]})
+        agent.processor._check_for_unseen_features(
+            {"intent": {"name": "causes"}, "entities": [{"entity": "trigger"}]}
+        )

@@ -39,8 +39,11 @@ def states_at_every_step(policy: RulePolicy, domain: Domain) -> List[List[State]
         for end in range(1, len(events) + 1):
             tracker = DialogueStateTracker.from_events("patient", events[:end], domain.slots)
             for use_text in (False, True):
-                found.append(policy._prediction_states(tracker, domain, use_text,
-                                                       rule_only_data=policy._get_rule_only_data()))
+                found.append(
+                    policy._prediction_states(
+                        tracker, domain, use_text, rule_only_data=policy._get_rule_only_data()
+                    )
+                )
     return found
 
 
@@ -59,7 +62,9 @@ async def test_the_same_rules_match_as_with_rasas_full_walk(nlu_agent) -> None:
             assert get_possible_keys(loaded, rules, states) == expected
             matched += bool(expected)
     assert matched > len(all_states) / 4, "rules match at many steps, so the comparison means something"
-    assert 0 < len(loaded._loaded_rule_matches.matches) < len(all_states), "conversations share recent histories"
+    assert 0 < len(loaded._loaded_rule_matches.matches) < len(all_states), (
+        "conversations share recent histories"
+    )
 
 
 async def test_without_rules_or_states(nlu_agent) -> None:
@@ -75,12 +80,17 @@ async def test_the_same_rules_match_on_each_rules_own_states_and_on_changed_ones
     policy = loaded_rule_policy(nlu_agent)
     rules = policy.lookup[RULES]
     unknown: State = {"prev_action": {"action_name": "action_unknown"}, "user": {"intent": "unknown"}}
-    history: List[State] = [{}, {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}}] * 3
+    history: List[State] = [
+        {},
+        {"prev_action": {"action_name": "action_listen"}, "user": {"intent": "greet"}},
+    ] * 3
     loaded = remembering(policy)
     changed_results = set()
     for key in rules:
         rule_states = [dict(state) for state in policy._rule_key_to_state(key)]
-        variants = [rule_states] + [rule_states[:i] + [unknown] + rule_states[i + 1:] for i in range(len(rule_states))]
+        variants = [rule_states] + [
+            rule_states[:i] + [unknown] + rule_states[i + 1 :] for i in range(len(rule_states))
+        ]
         for states in variants:
             for conversation in (states, history + states):
                 expected = RASAS_GET_POSSIBLE_KEYS(policy, rules, conversation)
@@ -91,8 +101,15 @@ async def test_the_same_rules_match_on_each_rules_own_states_and_on_changed_ones
 
 
 # (answers from responses only: these agents have no action server)
-CONVERSATION = ["Hallo", "Was ist Leaky Gut?", "Sieht man das bei einer Darmspiegelung?", "nein danke",
-                "Bist du ein Bot?", "Kann man Leaky Gut heilen?", "Danke, tschüss"]
+CONVERSATION = [
+    "Hallo",
+    "Was ist Leaky Gut?",
+    "Sieht man das bei einer Darmspiegelung?",
+    "nein danke",
+    "Bist du ein Bot?",
+    "Kann man Leaky Gut heilen?",
+    "Danke, tschüss",
+]
 
 
 async def test_a_loaded_model_remembers_and_answers_as_rasa_does(model_path: Path, nlu_agent) -> None:
@@ -107,5 +124,6 @@ async def test_a_loaded_model_remembers_and_answers_as_rasa_does(model_path: Pat
         del RulePolicy.load  # Rasa's RulePolicy inherits `load` from MemoizationPolicy
     assert "_loaded_rule_matches" not in loaded_rule_policy(nlu_agent).__dict__
     assert loaded_rule_policy(agent)._loaded_rule_matches.matches, "the loaded policy remembered"
-    assert all(ours) and [[{**reply, "recipient_id": ""} for reply in replies] for replies in ours] == \
-           [[{**reply, "recipient_id": ""} for reply in replies] for replies in rasas]
+    assert all(ours) and [[{**reply, "recipient_id": ""} for reply in replies] for replies in ours] == [
+        [{**reply, "recipient_id": ""} for reply in replies] for replies in rasas
+    ]

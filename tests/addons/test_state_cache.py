@@ -16,8 +16,8 @@ from rasa.shared.core.events import (
     Restarted,
     SessionStarted,
     SlotSet,
-    UserUttered,
     UserUtteranceReverted,
+    UserUttered,
 )
 from rasa.shared.core.trackers import DialogueStateTracker, EventVerbosity
 
@@ -34,8 +34,9 @@ OPTIONS = [  # (omit_unset_slots, ignore_rule_only_turns, rule_only_data), as th
 
 def training_conversations() -> List[List[Event]]:
     """The project's stories, rules and test stories as Rasa turns them into trackers (rule turns hidden)."""
-    trackers = load_data("data", DOMAIN, augmentation_factor=0) + load_data("tests/test_stories.yml", DOMAIN,
-                                                                             augmentation_factor=0)
+    trackers = load_data("data", DOMAIN, augmentation_factor=0) + load_data(
+        "tests/test_stories.yml", DOMAIN, augmentation_factor=0
+    )
     assert len(trackers) > 40
     return [list(tracker.events) for tracker in trackers]
 
@@ -44,10 +45,15 @@ def assert_same_copy(tracker: StateCachingTracker) -> None:
     ours, rasas = tracker.copy(), DialogueStateTracker.copy(tracker)
     assert type(ours) is type(rasas) is DialogueStateTracker
     assert ours.current_state(EventVerbosity.ALL) == rasas.current_state(EventVerbosity.ALL)
-    assert {n: (s.value, s.has_been_set) for n, s in ours.slots.items()} == \
-           {n: (s.value, s.has_been_set) for n, s in rasas.slots.items()}
-    assert (ours.latest_action, ours.followup_action, ours.active_loop, ours.is_paused()) == \
-           (rasas.latest_action, rasas.followup_action, rasas.active_loop, rasas.is_paused())
+    assert {n: (s.value, s.has_been_set) for n, s in ours.slots.items()} == {
+        n: (s.value, s.has_been_set) for n, s in rasas.slots.items()
+    }
+    assert (ours.latest_action, ours.followup_action, ours.active_loop, ours.is_paused()) == (
+        rasas.latest_action,
+        rasas.followup_action,
+        rasas.active_loop,
+        rasas.is_paused(),
+    )
     assert ours.latest_bot_utterance == rasas.latest_bot_utterance
     assert all(ours.slots[name] is not slot for name, slot in tracker.slots.items())
     ours.update(ActionExecuted("action_listen"))
@@ -61,7 +67,9 @@ def assert_same_states_at_every_step(events: Iterable[Event]) -> None:
         assert_same_copy(cached)
         plain = DialogueStateTracker.from_events("patient", list(cached.events), DOMAIN.slots)
         for omit_unset_slots, ignore_rule_only_turns, rule_only_data in OPTIONS:
-            expected = DOMAIN.states_for_tracker_history(plain, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
+            expected = DOMAIN.states_for_tracker_history(
+                plain, omit_unset_slots, ignore_rule_only_turns, rule_only_data
+            )
             got = cached.past_states(DOMAIN, omit_unset_slots, ignore_rule_only_turns, rule_only_data)
             assert got == expected, f"after {event}"
 
@@ -72,8 +80,14 @@ def test_states_equal_rasas_after_every_event_of_every_training_conversation() -
 
 
 async def test_states_equal_rasas_in_a_conversation_with_the_trained_assistant(nlu_agent) -> None:
-    for text in ["Hallo", "Was ist Leaky Gut?", "Sieht man das bei einer Darmspiegelung?", "nein danke",
-                 "Bist du ein Bot?", "Danke, tschüss"]:
+    for text in [
+        "Hallo",
+        "Was ist Leaky Gut?",
+        "Sieht man das bei einer Darmspiegelung?",
+        "nein danke",
+        "Bist du ein Bot?",
+        "Danke, tschüss",
+    ]:
         await nlu_agent.handle_text(text, sender_id="state-cache")
     events = list((await nlu_agent.tracker_store.retrieve("state-cache")).events)
     assert any(isinstance(event, ActionExecuted) and event.hide_rule_turn for event in events), "rule turns"
@@ -89,16 +103,29 @@ def said(intent: str) -> UserUttered:
     return UserUttered(intent, {"name": intent, "confidence": 1.0})
 
 
-@pytest.mark.parametrize("history_change", [
-    [said("greet"), UserUtteranceReverted(), listen()],
-    [Restarted(), ActionExecuted("action_session_start"), SessionStarted(), listen()],
-    [ActiveLoop("some_form"), ActionExecuted("some_form"), ActiveLoop(None), listen()],
-])
+@pytest.mark.parametrize(
+    "history_change",
+    [
+        [said("greet"), UserUtteranceReverted(), listen()],
+        [Restarted(), ActionExecuted("action_session_start"), SessionStarted(), listen()],
+        [ActiveLoop("some_form"), ActionExecuted("some_form"), ActiveLoop(None), listen()],
+    ],
+)
 def test_events_that_change_earlier_history_are_followed_from_scratch(history_change: List[Event]) -> None:
-    conversation = [ActionExecuted("action_session_start"), SessionStarted(), listen(), said("what_is_leaky_gut"),
-                    ActionExecuted("utter_what_is_leaky_gut", hide_rule_turn=True), SlotSet("trigger", "stress"),
-                    ActionExecuted("utter_offer_booking", hide_rule_turn=True), listen(), said("causes")]
-    assert_same_states_at_every_step(conversation + history_change + [said("affirm"), ActionExecuted("utter_goodbye")])
+    conversation = [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        listen(),
+        said("what_is_leaky_gut"),
+        ActionExecuted("utter_what_is_leaky_gut", hide_rule_turn=True),
+        SlotSet("trigger", "stress"),
+        ActionExecuted("utter_offer_booking", hide_rule_turn=True),
+        listen(),
+        said("causes"),
+    ]
+    assert_same_states_at_every_step(
+        conversation + history_change + [said("affirm"), ActionExecuted("utter_goodbye")]
+    )
 
 
 def test_returned_states_can_be_edited_without_changing_the_next_answer() -> None:

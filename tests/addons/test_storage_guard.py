@@ -21,7 +21,11 @@ from sanic import Sanic
 from addons.lock_store import RenewingRedisLockStore
 from addons.state_cache import StateCachingTracker
 from addons.storage_guard import (
-    StrictTrackerStore, _error_summary, failed_store_name, guard_storage, is_lock_contention,
+    StrictTrackerStore,
+    _error_summary,
+    failed_store_name,
+    guard_storage,
+    is_lock_contention,
 )
 from addons.tracker_store import PrivacySQLTrackerStore
 from channels.rest import PatientRestInput
@@ -39,8 +43,11 @@ class _DriverError(Exception):
 
 def _insert_failure() -> sqlalchemy.exc.OperationalError:
     # SQLAlchemy's message carries the statement's parameters: here a patient's message.
-    return sqlalchemy.exc.OperationalError("INSERT INTO events ...", {"data": "Ich habe Blut im Stuhl"},
-                                           _DriverError("server closed the connection unexpectedly"))
+    return sqlalchemy.exc.OperationalError(
+        "INSERT INTO events ...",
+        {"data": "Ich habe Blut im Stuhl"},
+        _DriverError("server closed the connection unexpectedly"),
+    )
 
 
 def _lock_error_raised_while_handling(error: Exception) -> LockError:
@@ -86,8 +93,9 @@ async def test_the_guard_logs_a_store_failure_without_text_and_passes_other_erro
 
 
 async def test_new_and_kept_conversations_get_the_stores_tracker_class(tmp_path) -> None:
-    store = StrictTrackerStore(PrivacySQLTrackerStore(domain=Domain.load("domain.yml"),
-                                                      db=str(tmp_path / "t.db")))
+    store = StrictTrackerStore(
+        PrivacySQLTrackerStore(domain=Domain.load("domain.yml"), db=str(tmp_path / "t.db"))
+    )
     created = await store.get_or_create_tracker("lena")
     assert isinstance(created, StateCachingTracker)
     await store.save(created)
@@ -108,8 +116,7 @@ def rasas_message_handling(lock_store: LockStore) -> Callable[[UserMessage], Awa
     """Agent.handle_message's locking, with a lock lifetime short enough for a test."""
 
     async def handle_message(message: UserMessage) -> None:
-        async with lock_store.lock(message.sender_id, SHORT_LOCK_LIFETIME,
-                                   wait_time_in_seconds=POLL_SECONDS):
+        async with lock_store.lock(message.sender_id, SHORT_LOCK_LIFETIME, wait_time_in_seconds=POLL_SECONDS):
             await message.output_channel.send_text_message(message.sender_id, "Antwort")
 
     return handle_message
@@ -131,11 +138,13 @@ async def rest_channel() -> AsyncIterator[RestChannel]:
     (touchup), and a second app's startup in the same process fails on the rewritten code."""
     app = Sanic(f"storage-guard-{uuid.uuid4().hex}")
     port = free_port()
-    channel = RestChannel(f"http://127.0.0.1:{port}/webhooks/rest/webhook",
-                          rasas_message_handling(InMemoryLockStore()))
+    channel = RestChannel(
+        f"http://127.0.0.1:{port}/webhooks/rest/webhook", rasas_message_handling(InMemoryLockStore())
+    )
     app.blueprint(PatientRestInput().blueprint(channel.on_new_message), url_prefix="/webhooks/rest")
-    server = await app.create_server(host="127.0.0.1", port=port, return_asyncio_server=True,
-                                     access_log=False)  # already listening, as Sanic's docs show
+    server = await app.create_server(
+        host="127.0.0.1", port=port, return_asyncio_server=True, access_log=False
+    )  # already listening, as Sanic's docs show
     await server.startup()
     await server.start_serving()
     yield channel
@@ -150,10 +159,15 @@ async def post(url: str, sender: str, message: str) -> tuple:
 
 @pytest.mark.parametrize("lock_store_kind", ["in_memory", "redis"])
 async def test_a_message_waits_while_its_conversation_is_busy_and_then_gets_a_409_not_a_503(
-        lock_store_kind: str, rest_channel: RestChannel, request, caplog) -> None:
-    lock_store = (InMemoryLockStore() if lock_store_kind == "in_memory"
-                  else RenewingRedisLockStore(port=request.getfixturevalue("redis_port"),
-                                              ticket_lifetime=SHORT_TICKET_LIFETIME))
+    lock_store_kind: str, rest_channel: RestChannel, request, caplog
+) -> None:
+    lock_store = (
+        InMemoryLockStore()
+        if lock_store_kind == "in_memory"
+        else RenewingRedisLockStore(
+            port=request.getfixturevalue("redis_port"), ticket_lifetime=SHORT_TICKET_LIFETIME
+        )
+    )
     rest_channel.handle_message, url = rasas_message_handling(lock_store), rest_channel.url
     assert (await post(url, "lena", "Hallo"))[0] == 200, "not busy: answered"
     with caplog.at_level(logging.INFO):
@@ -170,7 +184,8 @@ async def test_a_message_waits_while_its_conversation_is_busy_and_then_gets_a_40
 
 
 async def test_an_earlier_message_that_finishes_in_time_lets_the_waiting_one_through(
-        rest_channel: RestChannel, redis_port: int) -> None:
+    rest_channel: RestChannel, redis_port: int
+) -> None:
     lock_store = RenewingRedisLockStore(port=redis_port, ticket_lifetime=SHORT_TICKET_LIFETIME)
     rest_channel.handle_message = rasas_message_handling(lock_store)
     async with lock_store.lock("mia"):
@@ -180,10 +195,12 @@ async def test_an_earlier_message_that_finishes_in_time_lets_the_waiting_one_thr
     assert status == 200 and body == [{"recipient_id": "mia", "text": "Antwort"}]
 
 
-@pytest.mark.parametrize("lock_store_class", [RenewingRedisLockStore, RedisLockStore],
-                         ids=["ours", "rasas"])  # ours chains the error with `from`, Rasa's implicitly
+@pytest.mark.parametrize(
+    "lock_store_class", [RenewingRedisLockStore, RedisLockStore], ids=["ours", "rasas"]
+)  # ours chains the error with `from`, Rasa's implicitly
 async def test_an_unreachable_lock_store_gets_a_503_with_a_reason(
-        lock_store_class, rest_channel: RestChannel, caplog) -> None:
+    lock_store_class, rest_channel: RestChannel, caplog
+) -> None:
     lock_store = lock_store_class(port=redis_that_refuses_connections(), socket_timeout=1)
     rest_channel.handle_message = rasas_message_handling(lock_store)
     with caplog.at_level(logging.INFO):

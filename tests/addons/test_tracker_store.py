@@ -3,7 +3,6 @@
 from pathlib import Path
 
 import sqlalchemy as sa
-
 from rasa.core.tracker_store import SQLTrackerStore
 from rasa.shared.core.domain import Domain
 from rasa.shared.core.events import ActionExecuted, BotUttered, SessionStarted, SlotSet, UserUttered
@@ -67,14 +66,19 @@ async def test_contact_data_is_masked_before_it_is_stored(tmp_path: Path) -> Non
 def counting_queries(tracker_store: PrivacySQLTrackerStore) -> list:
     """Records every statement that counts stored events."""
     seen: list = []
-    sa.event.listen(tracker_store.engine, "before_cursor_execute",
-                    lambda _conn, _cursor, statement, *_: seen.append(statement) if "count(" in statement else None)
+    sa.event.listen(
+        tracker_store.engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: seen.append(statement) if "count(" in statement else None,
+    )
     return seen
 
 
 def stored_types(tracker_store: PrivacySQLTrackerStore, sender: str) -> list:
     with tracker_store.session_scope() as session:
-        rows = session.query(tracker_store.SQLEvent.type_name).filter(tracker_store.SQLEvent.sender_id == sender)
+        rows = session.query(tracker_store.SQLEvent.type_name).filter(
+            tracker_store.SQLEvent.sender_id == sender
+        )
         return [type_name for (type_name,) in rows.order_by(tracker_store.SQLEvent.id)]
 
 
@@ -100,7 +104,9 @@ async def test_a_tracker_other_than_the_retrieved_one_is_counted_in_the_database
     tracker_store = store(tmp_path)
     await tracker_store.save(conversation("emil"))
     await tracker_store.retrieve("emil")
-    other = await PrivacySQLTrackerStore(domain=DOMAIN, db=str(tmp_path / "nested" / "tracker.db")).retrieve("emil")
+    other = await PrivacySQLTrackerStore(domain=DOMAIN, db=str(tmp_path / "nested" / "tracker.db")).retrieve(
+        "emil"
+    )
     other.update(ActionExecuted("action_listen"))
     await tracker_store.save(other)
     assert stored_types(tracker_store, "emil") == ["user", "action", "action"]
@@ -137,8 +143,12 @@ async def test_retrieves_the_latest_session_or_all_as_rasas_own_sql_store(tmp_pa
     await ours.save(two_sessions("greta"))
     rasas = SQLTrackerStore(domain=DOMAIN, dialect="sqlite", db=str(tmp_path / "nested" / "tracker.db"))
     latest, full = await ours.retrieve("greta"), await ours.retrieve_full_tracker("greta")
-    assert [e.as_dict() for e in latest.events] == [e.as_dict() for e in (await rasas.retrieve("greta")).events]
-    assert [e.as_dict() for e in full.events] == [e.as_dict() for e in (await rasas.retrieve_full_tracker("greta")).events]
+    assert [e.as_dict() for e in latest.events] == [
+        e.as_dict() for e in (await rasas.retrieve("greta")).events
+    ]
+    assert [e.as_dict() for e in full.events] == [
+        e.as_dict() for e in (await rasas.retrieve_full_tracker("greta")).events
+    ]
     assert len(latest.events) == 5 and latest.latest_message.text == "Kann man das heilen?"
     assert len(full.events) == 10
     assert await ours.retrieve("nobody") is None
@@ -147,21 +157,31 @@ async def test_retrieves_the_latest_session_or_all_as_rasas_own_sql_store(tmp_pa
 def data_reads(tracker_store: PrivacySQLTrackerStore) -> list:
     """Records every statement that reads stored event data."""
     seen: list = []
-    sa.event.listen(tracker_store.engine, "before_cursor_execute",
-                    lambda _conn, _cursor, statement, *_: seen.append(statement) if "events.data" in statement else None)
+    sa.event.listen(
+        tracker_store.engine,
+        "before_cursor_execute",
+        lambda _conn, _cursor, statement, *_: seen.append(statement) if "events.data" in statement else None,
+    )
     return seen
 
 
 def started_conversation(sender: str, question: str = "Was ist Leaky Gut?") -> DialogueStateTracker:
     tracker = DialogueStateTracker(sender, DOMAIN.slots)
-    for event in [ActionExecuted("action_session_start"), SessionStarted(), ActionExecuted("action_listen"),
-                  UserUttered(question, {"name": "what_is_leaky_gut", "confidence": 0.9}),
-                  ActionExecuted("utter_what_is_leaky_gut"), ActionExecuted("action_listen")]:
+    for event in [
+        ActionExecuted("action_session_start"),
+        SessionStarted(),
+        ActionExecuted("action_listen"),
+        UserUttered(question, {"name": "what_is_leaky_gut", "confidence": 0.9}),
+        ActionExecuted("utter_what_is_leaky_gut"),
+        ActionExecuted("action_listen"),
+    ]:
         tracker.update(event)
     return tracker
 
 
-async def test_the_saved_tracker_is_handed_to_the_next_message_without_reading_it_back(tmp_path: Path) -> None:
+async def test_the_saved_tracker_is_handed_to_the_next_message_without_reading_it_back(
+    tmp_path: Path,
+) -> None:
     tracker_store = store(tmp_path)
     tracker = started_conversation("hanna")
     await tracker_store.save(tracker)
@@ -169,8 +189,12 @@ async def test_the_saved_tracker_is_handed_to_the_next_message_without_reading_i
     assert await tracker_store.retrieve("hanna") is tracker
     assert reads == []
     from_database = await store(tmp_path).retrieve("hanna")
-    assert [e.as_dict() for e in from_database.applied_events()] == [e.as_dict() for e in tracker.applied_events()]
-    assert await tracker_store.retrieve("hanna") is not tracker, "handed out once; then read from the database"
+    assert [e.as_dict() for e in from_database.applied_events()] == [
+        e.as_dict() for e in tracker.applied_events()
+    ]
+    assert await tracker_store.retrieve("hanna") is not tracker, (
+        "handed out once; then read from the database"
+    )
     assert len(reads) == 1
 
 
@@ -193,12 +217,16 @@ async def test_a_kept_tracker_is_not_used_after_erasure_elsewhere(tmp_path: Path
 
 def newest_event_id(tracker_store: PrivacySQLTrackerStore, sender: str) -> int:
     with tracker_store.session_scope() as session:
-        return session.query(sa.func.max(tracker_store.SQLEvent.id)).filter(
-            tracker_store.SQLEvent.sender_id == sender).scalar()
+        return (
+            session.query(sa.func.max(tracker_store.SQLEvent.id))
+            .filter(tracker_store.SQLEvent.sender_id == sender)
+            .scalar()
+        )
 
 
 async def test_a_kept_tracker_is_not_used_after_erasure_and_new_events_under_the_same_ids(
-        tmp_path: Path) -> None:
+    tmp_path: Path,
+) -> None:
     # Two Rasa processes on one SQLite file (as in `make bench`): SQLite gives a new row the highest id in
     # use plus one, so after an erasure of the newest rows the new events get the erased ones' ids.
     tracker_store, other_server = store(tmp_path), store(tmp_path)
@@ -246,8 +274,9 @@ async def test_trackers_with_contact_data_are_always_read_back_masked(tmp_path: 
     assert retrieved.latest_message.text == "Meine Nummer: [Telefonnummer entfernt]"
 
 
-async def test_without_the_tracker_cache_speedup_every_message_reads_a_plain_tracker(tmp_path: Path,
-                                                                                   monkeypatch) -> None:
+async def test_without_the_tracker_cache_speedup_every_message_reads_a_plain_tracker(
+    tmp_path: Path, monkeypatch
+) -> None:
     monkeypatch.setenv("RASA_SPEEDUPS", "-tracker-cache")
     tracker_store = store(tmp_path)
     tracker = started_conversation("alice")
@@ -255,4 +284,6 @@ async def test_without_the_tracker_cache_speedup_every_message_reads_a_plain_tra
     retrieved = await tracker_store.retrieve("alice")
     assert retrieved is not tracker and type(retrieved) is DialogueStateTracker
     assert type(tracker_store.init_tracker("bob")) is DialogueStateTracker
-    assert [e.as_dict() for e in retrieved.applied_events()] == [e.as_dict() for e in tracker.applied_events()]
+    assert [e.as_dict() for e in retrieved.applied_events()] == [
+        e.as_dict() for e in tracker.applied_events()
+    ]

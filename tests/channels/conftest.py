@@ -1,5 +1,7 @@
 import pytest
+
 from tests.channels.platform_standin import PlatformStandIn
+
 
 @pytest.fixture(scope="module")
 def platforms():

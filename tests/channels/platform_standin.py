@@ -101,7 +101,11 @@ class PlatformStandIn:
             self._thread.join(10)
 
     def sent_to(self, recipient: str, method: Optional[str] = None) -> List[Recorded]:
-        return [r for r in list(self.requests) if r.recipient == recipient and (method is None or r.method == method)]
+        return [
+            r
+            for r in list(self.requests)
+            if r.recipient == recipient and (method is None or r.method == method)
+        ]
 
     def wait_for(self, condition: Callable[[], Any], timeout: float = 30) -> Any:
         deadline = time.monotonic() + timeout
@@ -129,22 +133,37 @@ class PlatformStandIn:
     async def _answer(self, request: web.Request) -> web.Response:
         path = request.path
         if path.startswith("/bot"):
-            body = dict(await request.post()) if request.content_type != "application/json" else await request.json()
+            body = (
+                dict(await request.post())
+                if request.content_type != "application/json"
+                else await request.json()
+            )
             self.requests.append(Recorded("telegram", path, dict(request.query), dict(request.headers), body))
             return web.json_response({"ok": True, "result": _telegram_result(path.rsplit("/", 1)[-1], body)})
         body = await request.json()
         if path.endswith("/me/messages"):
             self.requests.append(Recorded("facebook", path, dict(request.query), dict(request.headers), body))
-            return web.json_response({"recipient_id": body.get("recipient", {}).get("id"), "message_id": "m_standin"})
+            return web.json_response(
+                {"recipient_id": body.get("recipient", {}).get("id"), "message_id": "m_standin"}
+            )
         self.requests.append(Recorded("whatsapp", path, dict(request.query), dict(request.headers), body))
-        return web.json_response({"messaging_product": "whatsapp", "contacts": [{"wa_id": body.get("to")}],
-                                  "messages": [{"id": "wamid.standin"}]})
+        return web.json_response(
+            {
+                "messaging_product": "whatsapp",
+                "contacts": [{"wa_id": body.get("to")}],
+                "messages": [{"id": "wamid.standin"}],
+            }
+        )
 
 
 def _telegram_result(method: str, body: Dict[str, Any]) -> Any:
     if method == "sendMessage":
-        return {"message_id": 1, "date": int(time.time()), "text": body.get("text"),
-                "chat": {"id": int(body.get("chat_id", 0)), "type": "private"}}
+        return {
+            "message_id": 1,
+            "date": int(time.time()),
+            "text": body.get("text"),
+            "chat": {"id": int(body.get("chat_id", 0)), "type": "private"},
+        }
     return True
 
 

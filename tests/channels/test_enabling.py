@@ -28,4 +28,6 @@ def test_channel_without_credentials_is_left_out_with_one_log_line(tmp_path, mon
         channels = create_enabled_input_channels(None, str(tmp_path / "credentials.yml"))
     assert [type(c) for c in channels] == [PatientRestInput]
     [line] = [r.getMessage() for r in caplog.records if "not enabled" in r.getMessage()]
-    assert "FACEBOOK_APP_SECRET" in line and "FACEBOOK_PAGE_ACCESS_TOKEN" in line and "secret-value" not in line
+    assert (
+        "FACEBOOK_APP_SECRET" in line and "FACEBOOK_PAGE_ACCESS_TOKEN" in line and "secret-value" not in line
+    )

@@ -17,16 +17,28 @@ def event(sender="psid-1", **content):
 
 
 def test_every_event_of_a_batch_is_read() -> None:
-    events = PatientMessenger.incoming_events(webhook(
-        event(message={"mid": "1", "text": "Was ist Leaky Gut?"}),
-        event("psid-2", message={"mid": "2", "text": "Diagnose", "quick_reply": {"payload": "/diagnosis"}}),
-        event(postback={"title": "Start", "payload": "/greet"}),
-        event(message={"mid": "3", "text": "echo", "is_echo": True}),
-        event(delivery={"mids": ["1"], "watermark": 1}),
-        event(message={"mid": "4", "attachments": [{"type": "audio", "payload": {"url": "https://x/a.mp4"}}]}),
-    ))
+    events = PatientMessenger.incoming_events(
+        webhook(
+            event(message={"mid": "1", "text": "Was ist Leaky Gut?"}),
+            event(
+                "psid-2", message={"mid": "2", "text": "Diagnose", "quick_reply": {"payload": "/diagnosis"}}
+            ),
+            event(postback={"title": "Start", "payload": "/greet"}),
+            event(message={"mid": "3", "text": "echo", "is_echo": True}),
+            event(delivery={"mids": ["1"], "watermark": 1}),
+            event(
+                message={
+                    "mid": "4",
+                    "attachments": [{"type": "audio", "payload": {"url": "https://x/a.mp4"}}],
+                }
+            ),
+        )
+    )
     assert [(e.sender_id, e.text) for e in events[:3]] == [
-        ("psid-1", "Was ist Leaky Gut?"), ("psid-2", "/diagnosis"), ("psid-1", "/greet")]
+        ("psid-1", "Was ist Leaky Gut?"),
+        ("psid-2", "/diagnosis"),
+        ("psid-1", "/greet"),
+    ]
     assert len(events) == 4 and events[3].text is None
     assert events[3].reply == messenger_texts().unsupported_message
 
@@ -36,11 +48,17 @@ def test_over_long_text_gets_a_polite_reply_instead_of_reaching_rasa() -> None:
     assert long.text is None and long.reply == messenger_texts().message_too_long
 
 
-@pytest.mark.parametrize("body", [
-    {"object": "instagram", "entry": []}, {"object": "page"}, {"object": "page", "entry": [1]},
-    webhook({"message": {"text": "no sender"}}), webhook(event(sender=42, message={"text": "x"})),
-    {"object": "page", "entry": [{"messaging": "x"}]},
-])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"object": "instagram", "entry": []},
+        {"object": "page"},
+        {"object": "page", "entry": [1]},
+        webhook({"message": {"text": "no sender"}}),
+        webhook(event(sender=42, message={"text": "x"})),
+        {"object": "page", "entry": [{"messaging": "x"}]},
+    ],
+)
 def test_wrong_shapes_are_rejected_with_400(body) -> None:
     with pytest.raises(InvalidRequest) as rejected:
         PatientMessenger.incoming_events(body)
@@ -57,7 +75,8 @@ def test_quick_replies_are_limited_to_13_and_20_characters() -> None:
 async def test_long_text_with_buttons_is_split_and_the_buttons_come_last(platforms, api_base) -> None:
     text = " ".join(f"Satz {n} über die Darmbarriere." for n in range(200))
     await PatientMessengerBot("page-token").send_text_with_buttons(
-        "psid-long", text, [{"title": "Termin vereinbaren", "payload": "/book_appointment"}])
+        "psid-long", text, [{"title": "Termin vereinbaren", "payload": "/book_appointment"}]
+    )
     await outbox().wait_until_empty()
     sent = platforms.sent_to("psid-long")
     assert len(sent) == len(text) // 2000 + 1
@@ -69,6 +88,15 @@ async def test_long_text_with_buttons_is_split_and_the_buttons_come_last(platfor
 
 
 def test_a_shared_link_is_read_as_its_text() -> None:
-    [link] = PatientMessenger.incoming_events(webhook(event(message={
-        "mid": "1", "text": "https://example.org/artikel", "attachments": [{"type": "fallback", "payload": None}]})))
+    [link] = PatientMessenger.incoming_events(
+        webhook(
+            event(
+                message={
+                    "mid": "1",
+                    "text": "https://example.org/artikel",
+                    "attachments": [{"type": "fallback", "payload": None}],
+                }
+            )
+        )
+    )
     assert link.text == "https://example.org/artikel"

@@ -1,4 +1,4 @@
-"""Signature checks, text splitting, credentials from the environment and the texts from config/practice.yml."""
+"""Signature checks, text splitting, credentials from the environment, the texts of config/practice.yml."""
 
 import hashlib
 import hmac
@@ -6,7 +6,13 @@ import hmac
 import pytest
 
 from channels.messenger_common import (
-    ChannelNotConfigured, graph_api_url, messenger_texts, required_env, shorten, split_text, verify_hub_signature,
+    ChannelNotConfigured,
+    graph_api_url,
+    messenger_texts,
+    required_env,
+    shorten,
+    split_text,
+    verify_hub_signature,
     verify_secret_token,
 )
 from channels.request_validation import InvalidRequest
@@ -25,7 +31,15 @@ def test_a_correct_signature_passes() -> None:
 
 @pytest.mark.parametrize(
     "header",
-    [None, "", signature(BODY, "other-secret"), signature(BODY + b" "), "sha1=" + "0" * 40, "sha256=", "garbage"],
+    [
+        None,
+        "",
+        signature(BODY, "other-secret"),
+        signature(BODY + b" "),
+        "sha1=" + "0" * 40,
+        "sha256=",
+        "garbage",
+    ],
     ids=["missing", "empty", "other-secret", "other-body", "legacy-sha1", "no-digest", "no-method"],
 )
 def test_missing_or_wrong_signatures_get_403_with_a_reason(header) -> None:

@@ -52,6 +52,7 @@ async def test_a_blocked_conversation_delays_only_itself() -> None:
                 await released.wait()
             delivered.append(label)
             return DELIVERED
+
         return attempt
 
     box.put("facebook", "blocked", send("blocked 1", wait=True))

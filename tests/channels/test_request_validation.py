@@ -1,7 +1,11 @@
 import pytest
 
 from channels.request_validation import (
-    MAX_MESSAGE_CHARS, InvalidRequest, clean_message, clean_sender, json_object,
+    MAX_MESSAGE_CHARS,
+    InvalidRequest,
+    clean_message,
+    clean_sender,
+    json_object,
 )
 
 
@@ -12,8 +16,17 @@ def test_bodies_that_are_not_json_objects_are_rejected(body: bytes) -> None:
     assert error.value.status == 400
 
 
-@pytest.mark.parametrize("value, status", [(None, 400), (42, 400), ("", 400), ("  \n ", 400),
-                                            ("\x00\x01", 400), ("x" * (MAX_MESSAGE_CHARS + 1), 413)])
+@pytest.mark.parametrize(
+    "value, status",
+    [
+        (None, 400),
+        (42, 400),
+        ("", 400),
+        ("  \n ", 400),
+        ("\x00\x01", 400),
+        ("x" * (MAX_MESSAGE_CHARS + 1), 413),
+    ],
+)
 def test_unusable_messages_are_rejected_with_a_reason(value, status: int) -> None:
     with pytest.raises(InvalidRequest) as error:
         clean_message(value)

@@ -19,8 +19,13 @@ def message(**content):
 def test_texts_buttons_and_media_are_read() -> None:
     text, _ = incoming_update({"update_id": 1, "message": message(text="Was ist Leaky Gut?")}, "PraxisBot")
     assert (text.sender_id, text.text) == ("4711", "Was ist Leaky Gut?")
-    button, button_id = incoming_update({"update_id": 2, "callback_query": {
-        "id": "cb-1", "data": "/diagnosis", "message": message(text="...")}}, "PraxisBot")
+    button, button_id = incoming_update(
+        {
+            "update_id": 2,
+            "callback_query": {"id": "cb-1", "data": "/diagnosis", "message": message(text="...")},
+        },
+        "PraxisBot",
+    )
     assert (button.text, button_id) == ("/diagnosis", "cb-1")
     sticker, _ = incoming_update({"update_id": 3, "message": message(sticker={"file_id": "x"})}, "PraxisBot")
     assert sticker.text is None and sticker.reply == messenger_texts().unsupported_message
@@ -29,10 +34,16 @@ def test_texts_buttons_and_media_are_read() -> None:
     assert incoming_update({"update_id": 5, "my_chat_member": {}}, "PraxisBot") == (None, None)
 
 
-@pytest.mark.parametrize("update", [
-    {}, {"update_id": "1"}, {"update_id": 1, "message": "text"}, {"update_id": 1, "message": {"chat": {"id": "x"}}},
-    {"update_id": 1, "callback_query": {"data": "/x", "message": message()}},
-])
+@pytest.mark.parametrize(
+    "update",
+    [
+        {},
+        {"update_id": "1"},
+        {"update_id": 1, "message": "text"},
+        {"update_id": 1, "message": {"chat": {"id": "x"}}},
+        {"update_id": 1, "callback_query": {"data": "/x", "message": message()}},
+    ],
+)
 def test_wrong_shapes_are_rejected_with_400(update) -> None:
     with pytest.raises(InvalidRequest) as rejected:
         incoming_update(update, "PraxisBot")
@@ -40,10 +51,16 @@ def test_wrong_shapes_are_rejected_with_400(update) -> None:
 
 
 def test_buttons_become_an_inline_keyboard_one_per_row() -> None:
-    markup = keyboard_of([{"title": "Ursachen", "payload": "/causes"},
-                          {"title": "Stress", "payload": '/causes{"trigger": "stress"}'}])
+    markup = keyboard_of(
+        [
+            {"title": "Ursachen", "payload": "/causes"},
+            {"title": "Stress", "payload": '/causes{"trigger": "stress"}'},
+        ]
+    )
     assert [[b.callback_data for b in row] for row in markup.inline_keyboard] == [
-        ["/causes"], ['/causes{"trigger": "stress"}']]
+        ["/causes"],
+        ['/causes{"trigger": "stress"}'],
+    ]
 
 
 def test_payloads_over_64_bytes_fall_back_to_a_reply_keyboard() -> None:
@@ -55,7 +72,9 @@ async def test_long_texts_are_split_and_go_to_the_configured_api(platforms, api_
     text = " ".join(f"Satz {n} über die Darmbarriere." for n in range(400))
     output = PatientTelegramOutput(TOKEN)
     try:
-        await output.send_text_with_buttons("4712", text, [{"title": "Termin", "payload": "/book_appointment"}])
+        await output.send_text_with_buttons(
+            "4712", text, [{"title": "Termin", "payload": "/book_appointment"}]
+        )
         await outbox().wait_until_empty()
     finally:
         await output.session.close()
@@ -68,9 +87,12 @@ async def test_long_texts_are_split_and_go_to_the_configured_api(platforms, api_
 
 
 def test_a_secret_token_telegram_would_refuse_stops_the_start(monkeypatch) -> None:
-    for name, value in {"TELEGRAM_ACCESS_TOKEN": TOKEN, "TELEGRAM_BOT_NAME": "PraxisBot",
-                        "TELEGRAM_WEBHOOK_URL": "https://x/webhooks/telegram/webhook",
-                        "TELEGRAM_SECRET_TOKEN": "with spaces!"}.items():
+    for name, value in {
+        "TELEGRAM_ACCESS_TOKEN": TOKEN,
+        "TELEGRAM_BOT_NAME": "PraxisBot",
+        "TELEGRAM_WEBHOOK_URL": "https://x/webhooks/telegram/webhook",
+        "TELEGRAM_SECRET_TOKEN": "with spaces!",
+    }.items():
         monkeypatch.setenv(name, value)
     with pytest.raises(RasaException, match="TELEGRAM_SECRET_TOKEN") as refused:
         PatientTelegramInput.from_credentials(None)

@@ -33,10 +33,33 @@ pytestmark = pytest.mark.asyncio(loop_scope="function")
 
 
 def whatsapp_body(sender: str, text: str) -> bytes:
-    return json.dumps({"object": "whatsapp_business_account", "entry": [{"id": "WABA", "changes": [{
-        "field": "messages", "value": {"messaging_product": "whatsapp", "messages": [
-            {"from": sender, "id": f"wamid.{uuid.uuid4().hex}", "timestamp": "1", "type": "text",
-             "text": {"body": text}}]}}]}]}).encode()
+    return json.dumps(
+        {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "WABA",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "messages": [
+                                    {
+                                        "from": sender,
+                                        "id": f"wamid.{uuid.uuid4().hex}",
+                                        "timestamp": "1",
+                                        "type": "text",
+                                        "text": {"body": text},
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
+    ).encode()
 
 
 class WebhookServer:
@@ -73,8 +96,11 @@ class WebhookServer:
         raw = whatsapp_body(sender, text)
         signature = "sha256=" + hmac.new(APP_SECRET.encode(), raw, hashlib.sha256).hexdigest()
         async with aiohttp.ClientSession(timeout=aiohttp.ClientTimeout(total=10)) as session:
-            async with session.post(f"http://127.0.0.1:{self.port}/webhooks/whatsapp/webhook", data=raw,
-                                    headers={"X-Hub-Signature-256": signature}) as response:
+            async with session.post(
+                f"http://127.0.0.1:{self.port}/webhooks/whatsapp/webhook",
+                data=raw,
+                headers={"X-Hub-Signature-256": signature},
+            ) as response:
                 await response.read()
                 return response
 

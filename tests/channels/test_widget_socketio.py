@@ -33,14 +33,29 @@ async def test_blueprint_hands_the_origins_to_engineio():
 def test_a_deployment_adds_its_public_origin_by_environment(monkeypatch):
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "https://bot.example-praxis.de, http://localhost:8000")
     channel = WidgetSocketIOInput.from_credentials({"cors_allowed_origins": ["https://praxis.example"]})
-    assert channel.allowed_origins == ["https://praxis.example", "https://bot.example-praxis.de", "http://localhost:8000"]
+    assert channel.allowed_origins == [
+        "https://praxis.example",
+        "https://bot.example-praxis.de",
+        "http://localhost:8000",
+    ]
     monkeypatch.setenv("WIDGET_ALLOWED_ORIGINS", "*")
     with pytest.raises(ValueError, match="cors_allowed_origins"):
         WidgetSocketIOInput.from_credentials({"cors_allowed_origins": ["https://praxis.example"]})
 
 
-@pytest.mark.parametrize("origins", [None, [], "*", ["*"], ["praxis.example"], ["https://praxis.example/chat"],
-                                     ["ftp://praxis.example"], [42]])
+@pytest.mark.parametrize(
+    "origins",
+    [
+        None,
+        [],
+        "*",
+        ["*"],
+        ["praxis.example"],
+        ["https://praxis.example/chat"],
+        ["ftp://praxis.example"],
+        [42],
+    ],
+)
 def test_wildcards_and_non_origins_are_refused(origins):
     with pytest.raises(ValueError, match="cors_allowed_origins"):
         parse_origins(origins)
@@ -51,12 +66,21 @@ def test_message_text_is_cleaned_like_the_rest_channel():
     assert event["message"] == "Hallo" and event["session_id"] == "abc"
 
 
-@pytest.mark.parametrize("event", [
-    "Hallo", None, [], {"message": "Hallo"}, {"message": "", "session_id": "abc"},
-    {"message": 5, "session_id": "abc"}, {"message": "x" * 2001, "session_id": "abc"},
-    {"message": "Hallo", "session_id": 7}, {"message": "Hallo", "session_id": "a" * 500},
-    {"message": "Hallo", "session_id": "abc", "metadata": "not json"},
-])
+@pytest.mark.parametrize(
+    "event",
+    [
+        "Hallo",
+        None,
+        [],
+        {"message": "Hallo"},
+        {"message": "", "session_id": "abc"},
+        {"message": 5, "session_id": "abc"},
+        {"message": "x" * 2001, "session_id": "abc"},
+        {"message": "Hallo", "session_id": 7},
+        {"message": "Hallo", "session_id": "a" * 500},
+        {"message": "Hallo", "session_id": "abc", "metadata": "not json"},
+    ],
+)
 def test_malformed_events_are_dropped(event):
     with pytest.raises(InvalidRequest):
         valid_message_event(event)

@@ -53,18 +53,41 @@ def test_stand_in_pipeline_has_vectors(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize("pipeline", ["stand-in", "fallback"])
 def test_training_records_the_pipeline_in_the_model(tmp_path: Path, pipeline: str) -> None:
-    model_name = str(build_stand_in_pipeline(tmp_path / "standin")) if pipeline == "stand-in" else "de_not_installed"
+    model_name = (
+        str(build_stand_in_pipeline(tmp_path / "standin")) if pipeline == "stand-in" else "de_not_installed"
+    )
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
     config["pipeline"][0]["model"] = model_name
     config_path = tmp_path / "config.yml"
     config_path.write_text(yaml.safe_dump(config))
     # A cache of its own: a component restored from the project's training cache would not log.
-    env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "TQDM_DISABLE": "1",
-           "RASA_CACHE_DIRECTORY": str(tmp_path / "cache")}
+    env = {
+        **os.environ,
+        "RASA_TELEMETRY_ENABLED": "false",
+        "TQDM_DISABLE": "1",
+        "RASA_CACHE_DIRECTORY": str(tmp_path / "cache"),
+    }
     result = subprocess.run(
-        [sys.executable, "-m", "addons.rasa_main", "train", "nlu", "--config", str(config_path), "--nlu", "data/nlu",
-         "--out", str(tmp_path), "--fixed-model-name", "nlu"],
-        cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=600,
+        [
+            sys.executable,
+            "-m",
+            "addons.rasa_main",
+            "train",
+            "nlu",
+            "--config",
+            str(config_path),
+            "--nlu",
+            "data/nlu",
+            "--out",
+            str(tmp_path),
+            "--fixed-model-name",
+            "nlu",
+        ],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, (result.stdout + result.stderr)[-4000:]
     assert "Training with spaCy pipeline" in result.stdout + result.stderr

@@ -38,9 +38,11 @@ RED_FLAG_MESSAGES = [
     ("ich blute aus dem after wenn ich auf toilette gehe", SOMATIC),
     ("Da war rotes Blut auf dem Klopapier", SOMATIC),
     ("rotes blut am toilettenpapier nach dem kacken", SOMATIC),
-    ("Sehr geehrte Damen und Herren, ich habe seit Monaten Blähungen und bin müde, meine Haut "
-     "ist schlecht und seit ein paar Tagen ist auch Blut im Stuhl. Kann das Leaky Gut sein?",
-     SOMATIC),
+    (
+        "Sehr geehrte Damen und Herren, ich habe seit Monaten Blähungen und bin müde, meine Haut "
+        "ist schlecht und seit ein paar Tagen ist auch Blut im Stuhl. Kann das Leaky Gut sein?",
+        SOMATIC,
+    ),
     ("Ich habe kein Fieber, aber Blut im Stuhl", SOMATIC),
     ("Ich weiß nicht, warum ich Blut im Stuhl habe", SOMATIC),
     ("ich weiss nicht warum ich blut im stuhl habe", SOMATIC),
@@ -56,9 +58,11 @@ RED_FLAG_MESSAGES = [
     ("Teerstuhl seit gestern", SOMATIC),
     ("Teer-Stuhl, was soll ich tun?", SOMATIC),
     ("stuhl ist seit zwei tagen schwarz", SOMATIC),
-    ("Hallo, ich bin 45 und seit Jahren wegen Reizdarm in Behandlung. Letzte Woche hatte ich "
-     "schwarzen, klebrigen Stuhlgang und fühle mich schwach. Soll ich einen Termin machen?",
-     SOMATIC),
+    (
+        "Hallo, ich bin 45 und seit Jahren wegen Reizdarm in Behandlung. Letzte Woche hatte ich "
+        "schwarzen, klebrigen Stuhlgang und fühle mich schwach. Soll ich einen Termin machen?",
+        SOMATIC,
+    ),
     ("Mein Mann hat seit gestern Teerstuhl", SOMATIC),
     # unintended weight loss
     ("Ich habe ungewollt 8 Kilo abgenommen", SOMATIC),
@@ -168,8 +172,11 @@ RED_FLAG_MESSAGES = [
     ("Für meine Familie wäre es leichter, wenn ich nicht mehr da wäre", CRISIS),
     ("Ich habe schon Schlaftabletten gesammelt", CRISIS),
     ("Die Beschwerden machen mich fertig, ich will nicht mehr leben", CRISIS),
-    ("Seit Monaten quälen mich Durchfall und Erschöpfung, ich habe keine Kraft mehr und denke "
-     "daran, mich umzubringen.", CRISIS),
+    (
+        "Seit Monaten quälen mich Durchfall und Erschöpfung, ich habe keine Kraft mehr und denke "
+        "daran, mich umzubringen.",
+        CRISIS,
+    ),
     ("Ich kann nicht mehr und will sterben", CRISIS),
     ("Ich halte es nicht aus ich will sterben", CRISIS),
     ("Ich habe Blut im Stuhl und will nicht mehr leben", CRISIS),
@@ -503,9 +510,7 @@ def test_single_typos_are_corrected(typo: str, word: str) -> None:
     assert PATTERNS.typo_corrections.get(typo) == word
 
 
-@pytest.mark.parametrize(
-    "real_word", ["stahl", "lieber", "leber", "auch", "sehr", "nacht", "meine"]
-)
+@pytest.mark.parametrize("real_word", ["stahl", "lieber", "leber", "auch", "sehr", "nacht", "meine"])
 def test_real_words_are_never_corrected(real_word: str) -> None:
     assert real_word not in PATTERNS.typo_corrections
 

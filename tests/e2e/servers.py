@@ -45,8 +45,12 @@ class Process:
     def start(self) -> None:
         log = open(self.log_path, "ab")
         self.popen = subprocess.Popen(
-            self.args, cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, **QUIET_ENV, **self.env}, start_new_session=True,
+            self.args,
+            cwd=PROJECT_ROOT,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            env={**os.environ, **QUIET_ENV, **self.env},
+            start_new_session=True,
         )
 
     def stop(self) -> None:
@@ -105,10 +109,23 @@ class Assistant:
             self.start_action_server()
         self.rasa = Process(
             "rasa",
-            [sys.executable, "-m", "addons.rasa_main", "run", "--model", str(self.model), "--port",
-             str(self.rasa_port), "--endpoints", str(endpoints), "--credentials", str(self.credentials),
-             *self.rasa_args],
-            self.workdir / "rasa.log", self.extra_env,
+            [
+                sys.executable,
+                "-m",
+                "addons.rasa_main",
+                "run",
+                "--model",
+                str(self.model),
+                "--port",
+                str(self.rasa_port),
+                "--endpoints",
+                str(endpoints),
+                "--credentials",
+                str(self.credentials),
+                *self.rasa_args,
+            ],
+            self.workdir / "rasa.log",
+            self.extra_env,
         )
         self.rasa.start()
         self.wait_until_ready(timeout)
@@ -118,7 +135,8 @@ class Assistant:
         self.action_server = Process(
             "actions",
             [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", str(self.action_port)],
-            self.workdir / "actions.log", self.extra_env,
+            self.workdir / "actions.log",
+            self.extra_env,
         )
         self.action_server.start()
 
@@ -137,7 +155,9 @@ class Assistant:
             if all(_responds(target) for target in targets):
                 return
             time.sleep(0.25)
-        raise TimeoutError(f"servers not ready after {timeout}s:\n{self.rasa.log()[-3000:] if self.rasa else ''}")
+        raise TimeoutError(
+            f"servers not ready after {timeout}s:\n{self.rasa.log()[-3000:] if self.rasa else ''}"
+        )
 
     def stop(self) -> None:
         for process in (self.rasa, self.action_server):
@@ -181,10 +201,15 @@ def private_redis() -> Iterator[int]:
 
     binary = shutil.which("redis-server")
     if not binary:
-        raise FileNotFoundError("redis-server is missing: run scripts/prod/install-deps.sh (make install does)")
+        raise FileNotFoundError(
+            "redis-server is missing: run scripts/prod/install-deps.sh (make install does)"
+        )
     port = free_port()
-    server = subprocess.Popen([binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         client, deadline = redis.Redis(port=port), time.monotonic() + 10
         while True:

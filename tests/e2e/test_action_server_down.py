@@ -22,7 +22,9 @@ def test_custom_action_failure_gets_apology_with_phone(assistant_without_actions
 
 
 def test_answers_from_the_domain_still_work(assistant_without_actions, sender) -> None:
-    assert assistant_without_actions.say(sender, "Ist Leaky Gut heilbar?")[0]["text"].startswith("Ein Leaky Gut ist in vielen Fällen umkehrbar")
+    assert assistant_without_actions.say(sender, "Ist Leaky Gut heilbar?")[0]["text"].startswith(
+        "Ein Leaky Gut ist in vielen Fällen umkehrbar"
+    )
 
 
 def test_red_flags_do_not_depend_on_the_action_server(assistant_without_actions, sender) -> None:

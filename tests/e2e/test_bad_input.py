@@ -11,8 +11,16 @@ pytestmark = pytest.mark.e2e
 
 @pytest.mark.parametrize(
     "message",
-    ["", "   \n\t ", "😀🙈👍", "\x00\x01\x02\ufffd\x7f", "<script>alert(1)</script>",
-     "<img src=x onerror=alert(1)>", "Leaky Gut? " * 1000, "a" * 10_000],
+    [
+        "",
+        "   \n\t ",
+        "😀🙈👍",
+        "\x00\x01\x02\ufffd\x7f",
+        "<script>alert(1)</script>",
+        "<img src=x onerror=alert(1)>",
+        "Leaky Gut? " * 1000,
+        "a" * 10_000,
+    ],
     ids=["empty", "whitespace", "emoji", "binary", "script", "html", "10k-words", "10k-chars"],
 )
 def test_odd_messages_get_a_polite_reply_or_a_clear_4xx(assistant, sender, message) -> None:
@@ -39,17 +47,26 @@ def test_odd_messages_get_a_polite_reply_or_a_clear_4xx(assistant, sender, messa
     ids=["not-json", "binary-body", "no-message", "number-message", "list-sender", "list-body"],
 )
 def test_malformed_requests_get_a_4xx_with_a_reason(assistant, body, content_type) -> None:
-    response = requests.post(f"{assistant.url}/webhooks/rest/webhook", data=body,
-                             headers={"Content-Type": content_type}, timeout=30)
+    response = requests.post(
+        f"{assistant.url}/webhooks/rest/webhook",
+        data=body,
+        headers={"Content-Type": content_type},
+        timeout=30,
+    )
     assert 400 <= response.status_code < 500, (response.status_code, response.text)
     assert response.json()["reason"]
 
 
-@pytest.mark.parametrize("body", [{"message": "Bitte löschen Sie meine Daten"},
-                                  {"sender": None, "message": "Bitte löschen Sie meine Daten"},
-                                  {"sender": "", "message": "Bitte löschen Sie meine Daten"},
-                                  {"sender": " \t\n", "message": "Bitte löschen Sie meine Daten"}],
-                         ids=["no-sender", "null-sender", "empty-sender", "blank-sender"])
+@pytest.mark.parametrize(
+    "body",
+    [
+        {"message": "Bitte löschen Sie meine Daten"},
+        {"sender": None, "message": "Bitte löschen Sie meine Daten"},
+        {"sender": "", "message": "Bitte löschen Sie meine Daten"},
+        {"sender": " \t\n", "message": "Bitte löschen Sie meine Daten"},
+    ],
+    ids=["no-sender", "null-sender", "empty-sender", "blank-sender"],
+)
 def test_a_message_without_a_sender_is_refused_and_not_processed(assistant, body) -> None:
     # Rasa would put it in the conversation "default", shared by every client that sends no sender.
     response = requests.post(f"{assistant.url}/webhooks/rest/webhook", json=body, timeout=30)

@@ -18,7 +18,12 @@ import pytest
 from tests.channels.platform_standin import PlatformStandIn
 from tests.e2e.servers import Assistant
 from tests.e2e.test_messengers import (
-    PLATFORMS, Facebook, messenger_env, post, stored_bot_texts, wait_until_nothing_more_is_sent,
+    PLATFORMS,
+    Facebook,
+    messenger_env,
+    post,
+    stored_bot_texts,
+    wait_until_nothing_more_is_sent,
 )
 
 pytestmark = pytest.mark.e2e
@@ -73,8 +78,10 @@ def test_a_hanging_platform_delays_neither_its_webhooks_nor_other_patients(assis
         assert not any(platforms.sent_to(sender) for sender in conversations.values())
     finally:
         platforms.answer_again()
-    print(f"\nwhile the platforms hang: REST p95 {p95(rest_seconds) * 1000:.0f} ms over {REST_MESSAGES} "
-          f"messages, messenger webhooks at most {max(webhook_seconds) * 1000:.0f} ms")
+    print(
+        f"\nwhile the platforms hang: REST p95 {p95(rest_seconds) * 1000:.0f} ms over {REST_MESSAGES} "
+        f"messages, messenger webhooks at most {max(webhook_seconds) * 1000:.0f} ms"
+    )
     assert p95(rest_seconds) < 1.0, rest_seconds  # 250 ms on a quiet machine; 1 s leaves room for CI noise
     assert max(webhook_seconds) < 2.0, webhook_seconds  # the old send timeout alone was 15 s
 

@@ -16,8 +16,8 @@ from typing import Any, Dict, List, Optional
 import pytest
 import requests
 
-from practice.config import load_practice_config
 from channels.messenger_common import messenger_texts
+from practice.config import load_practice_config
 from tests.channels.platform_standin import PlatformStandIn, Recorded, telegram_keyboard
 from tests.e2e.servers import Assistant, free_port
 
@@ -33,13 +33,19 @@ WEBHOOK_URL = "https://praxis.example.org/webhooks/telegram/webhook"
 
 def messenger_env(api_base: str) -> Dict[str, str]:
     return {
-        "FACEBOOK_VERIFY_TOKEN": VERIFY_TOKEN, "FACEBOOK_APP_SECRET": FACEBOOK_SECRET,
+        "FACEBOOK_VERIFY_TOKEN": VERIFY_TOKEN,
+        "FACEBOOK_APP_SECRET": FACEBOOK_SECRET,
         "FACEBOOK_PAGE_ACCESS_TOKEN": "fb-page-token",
-        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN, "WHATSAPP_APP_SECRET": WHATSAPP_SECRET,
-        "WHATSAPP_ACCESS_TOKEN": "wa-access-token", "WHATSAPP_PHONE_NUMBER_ID": "1098765432",
-        "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BOT_NAME": "PraxisTestBot",
-        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
-        "GRAPH_API_BASE": api_base, "TELEGRAM_API_BASE": api_base,
+        "WHATSAPP_VERIFY_TOKEN": VERIFY_TOKEN,
+        "WHATSAPP_APP_SECRET": WHATSAPP_SECRET,
+        "WHATSAPP_ACCESS_TOKEN": "wa-access-token",
+        "WHATSAPP_PHONE_NUMBER_ID": "1098765432",
+        "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
+        "TELEGRAM_BOT_NAME": "PraxisTestBot",
+        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
+        "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+        "GRAPH_API_BASE": api_base,
+        "TELEGRAM_API_BASE": api_base,
     }
 
 
@@ -78,9 +84,23 @@ class Facebook:
 
     def body(self, sender: str, message: Dict[str, Any]) -> Dict[str, Any]:
         now = int(time.time() * 1000)
-        return {"object": "page", "entry": [{"id": "PAGE_ID", "time": now, "messaging": [
-            {"sender": {"id": sender}, "recipient": {"id": "PAGE_ID"}, "timestamp": now,
-             "message": {"mid": f"m_{uuid.uuid4().hex}", **message}}]}]}
+        return {
+            "object": "page",
+            "entry": [
+                {
+                    "id": "PAGE_ID",
+                    "time": now,
+                    "messaging": [
+                        {
+                            "sender": {"id": sender},
+                            "recipient": {"id": "PAGE_ID"},
+                            "timestamp": now,
+                            "message": {"mid": f"m_{uuid.uuid4().hex}", **message},
+                        }
+                    ],
+                }
+            ],
+        }
 
     def text(self, sender: str, text: str) -> Dict[str, Any]:
         return self.body(sender, {"text": text})
@@ -89,19 +109,39 @@ class Facebook:
         return self.body(sender, {"text": title, "quick_reply": {"payload": payload}})
 
     def media(self, sender: str) -> Dict[str, Any]:
-        return self.body(sender, {"attachments": [{"type": "image", "payload": {
-            "url": "https://scontent.example/sticker.png", "sticker_id": 369239263222822}}]})
+        return self.body(
+            sender,
+            {
+                "attachments": [
+                    {
+                        "type": "image",
+                        "payload": {
+                            "url": "https://scontent.example/sticker.png",
+                            "sticker_id": 369239263222822,
+                        },
+                    }
+                ]
+            },
+        )
 
     def headers(self, raw: bytes, signed: bool = True, secret: str = FACEBOOK_SECRET) -> Dict[str, str]:
         headers = {"Content-Type": "application/json"}
         if signed:
-            headers["X-Hub-Signature-256"] = "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+            headers["X-Hub-Signature-256"] = (
+                "sha256=" + hmac.new(secret.encode(), raw, hashlib.sha256).hexdigest()
+            )
         return headers
 
     def replies(self, sent: List[Recorded]) -> List[Reply]:
         messages = [r.body["message"] for r in sent if "message" in r.body]
-        return [Reply(m.get("text", ""), [q["title"] for q in m.get("quick_replies", [])],
-                      [q["payload"] for q in m.get("quick_replies", [])]) for m in messages]
+        return [
+            Reply(
+                m.get("text", ""),
+                [q["title"] for q in m.get("quick_replies", [])],
+                [q["payload"] for q in m.get("quick_replies", [])],
+            )
+            for m in messages
+        ]
 
 
 class WhatsApp(Facebook):
@@ -112,23 +152,61 @@ class WhatsApp(Facebook):
         return "49151" + str(uuid.uuid4().int)[:8]
 
     def body(self, sender: str, message: Dict[str, Any]) -> Dict[str, Any]:
-        return {"object": "whatsapp_business_account", "entry": [{"id": "WABA_ID", "changes": [{"field": "messages",
-                "value": {"messaging_product": "whatsapp",
-                          "metadata": {"display_phone_number": "4930123456", "phone_number_id": "1098765432"},
-                          "contacts": [{"profile": {"name": "Test"}, "wa_id": sender}],
-                          "messages": [{"from": sender, "id": f"wamid.{uuid.uuid4().hex}",
-                                        "timestamp": str(int(time.time())), **message}]}}]}]}
+        return {
+            "object": "whatsapp_business_account",
+            "entry": [
+                {
+                    "id": "WABA_ID",
+                    "changes": [
+                        {
+                            "field": "messages",
+                            "value": {
+                                "messaging_product": "whatsapp",
+                                "metadata": {
+                                    "display_phone_number": "4930123456",
+                                    "phone_number_id": "1098765432",
+                                },
+                                "contacts": [{"profile": {"name": "Test"}, "wa_id": sender}],
+                                "messages": [
+                                    {
+                                        "from": sender,
+                                        "id": f"wamid.{uuid.uuid4().hex}",
+                                        "timestamp": str(int(time.time())),
+                                        **message,
+                                    }
+                                ],
+                            },
+                        }
+                    ],
+                }
+            ],
+        }
 
     def text(self, sender: str, text: str) -> Dict[str, Any]:
         return self.body(sender, {"type": "text", "text": {"body": text}})
 
     def button(self, sender: str, title: str, payload: str) -> Dict[str, Any]:
-        return self.body(sender, {"type": "interactive", "interactive": {
-            "type": "button_reply", "button_reply": {"id": payload, "title": title}}})
+        return self.body(
+            sender,
+            {
+                "type": "interactive",
+                "interactive": {"type": "button_reply", "button_reply": {"id": payload, "title": title}},
+            },
+        )
 
     def media(self, sender: str) -> Dict[str, Any]:
-        return self.body(sender, {"type": "sticker", "sticker": {
-            "mime_type": "image/webp", "sha256": "abc", "id": "1234567890", "animated": False}})
+        return self.body(
+            sender,
+            {
+                "type": "sticker",
+                "sticker": {
+                    "mime_type": "image/webp",
+                    "sha256": "abc",
+                    "id": "1234567890",
+                    "animated": False,
+                },
+            },
+        )
 
     def headers(self, raw: bytes, signed: bool = True, secret: str = WHATSAPP_SECRET) -> Dict[str, str]:
         return super().headers(raw, signed, secret)
@@ -140,10 +218,16 @@ class WhatsApp(Facebook):
                 replies.append(Reply(body["text"]["body"], [], []))
             elif body.get("type") == "interactive":
                 interactive = body["interactive"]
-                choices = ([b["reply"] for b in interactive["action"]["buttons"]] if interactive["type"] == "button"
-                           else [row for s in interactive["action"]["sections"] for row in s["rows"]])
-                replies.append(Reply(interactive["body"]["text"], [c["title"] for c in choices],
-                                     [c["id"] for c in choices]))
+                choices = (
+                    [b["reply"] for b in interactive["action"]["buttons"]]
+                    if interactive["type"] == "button"
+                    else [row for s in interactive["action"]["sections"] for row in s["rows"]]
+                )
+                replies.append(
+                    Reply(
+                        interactive["body"]["text"], [c["title"] for c in choices], [c["id"] for c in choices]
+                    )
+                )
         return replies
 
 
@@ -155,21 +239,45 @@ class Telegram(Facebook):
         return str(uuid.uuid4().int)[:9]
 
     def _message(self, sender: str, **content: Any) -> Dict[str, Any]:
-        return {"message_id": 17, "date": int(time.time()), "chat": {"id": int(sender), "type": "private",
-                "first_name": "Test"}, "from": {"id": int(sender), "is_bot": False, "first_name": "Test"}, **content}
+        return {
+            "message_id": 17,
+            "date": int(time.time()),
+            "chat": {"id": int(sender), "type": "private", "first_name": "Test"},
+            "from": {"id": int(sender), "is_bot": False, "first_name": "Test"},
+            **content,
+        }
 
     def text(self, sender: str, text: str) -> Dict[str, Any]:
         return {"update_id": 10_000, "message": self._message(sender, text=text)}
 
     def button(self, sender: str, title: str, payload: str) -> Dict[str, Any]:
-        return {"update_id": 10_001, "callback_query": {
-            "id": "4382bfdwdsb323b2d9", "from": {"id": int(sender), "is_bot": False, "first_name": "Test"},
-            "message": self._message(sender, text="..."), "chat_instance": "-1", "data": payload}}
+        return {
+            "update_id": 10_001,
+            "callback_query": {
+                "id": "4382bfdwdsb323b2d9",
+                "from": {"id": int(sender), "is_bot": False, "first_name": "Test"},
+                "message": self._message(sender, text="..."),
+                "chat_instance": "-1",
+                "data": payload,
+            },
+        }
 
     def media(self, sender: str) -> Dict[str, Any]:
-        return {"update_id": 10_002, "message": self._message(sender, sticker={
-            "file_id": "CAACAgIAAxkBAAE", "file_unique_id": "AgADcQ", "type": "regular", "width": 512,
-            "height": 512, "is_animated": False, "is_video": False})}
+        return {
+            "update_id": 10_002,
+            "message": self._message(
+                sender,
+                sticker={
+                    "file_id": "CAACAgIAAxkBAAE",
+                    "file_unique_id": "AgADcQ",
+                    "type": "regular",
+                    "width": 512,
+                    "height": 512,
+                    "is_animated": False,
+                    "is_video": False,
+                },
+            ),
+        }
 
     def headers(self, raw: bytes, signed: bool = True, secret: str = TELEGRAM_SECRET) -> Dict[str, str]:
         headers = {"Content-Type": "application/json"}
@@ -178,9 +286,15 @@ class Telegram(Facebook):
         return headers
 
     def replies(self, sent: List[Recorded]) -> List[Reply]:
-        return [Reply(r.body.get("text", ""), [b["text"] for b in telegram_keyboard(r)],
-                      [b.get("callback_data", "") for b in telegram_keyboard(r)])
-                for r in sent if r.method == "sendMessage"]
+        return [
+            Reply(
+                r.body.get("text", ""),
+                [b["text"] for b in telegram_keyboard(r)],
+                [b.get("callback_data", "") for b in telegram_keyboard(r)],
+            )
+            for r in sent
+            if r.method == "sendMessage"
+        ]
 
 
 PLATFORMS = [Facebook(), WhatsApp(), Telegram()]
@@ -191,11 +305,20 @@ def platform(request):
     return request.param
 
 
-def post(assistant: Assistant, platform: Facebook, body: Any, *, signed: bool = True,
-         secret: Optional[str] = None, raw: Optional[bytes] = None) -> requests.Response:
+def post(
+    assistant: Assistant,
+    platform: Facebook,
+    body: Any,
+    *,
+    signed: bool = True,
+    secret: Optional[str] = None,
+    raw: Optional[bytes] = None,
+) -> requests.Response:
     raw = raw if raw is not None else json.dumps(body).encode()
     headers = platform.headers(raw, signed, secret) if secret else platform.headers(raw, signed)
-    return requests.post(f"{assistant.url}/webhooks/{platform.name}/webhook", data=raw, headers=headers, timeout=60)
+    return requests.post(
+        f"{assistant.url}/webhooks/{platform.name}/webhook", data=raw, headers=headers, timeout=60
+    )
 
 
 def converse(assistant, platforms, platform, sender: str, body: Dict[str, Any]) -> List[Reply]:
@@ -251,14 +374,24 @@ def test_faq_question_gets_the_answer_with_buttons_within_the_limits(assistant, 
 
 def test_clicking_a_button_sends_its_payload_back(assistant, platforms, platform) -> None:
     sender = platform.new_sender()
-    replies = converse(assistant, platforms, platform, sender,
-                       platform.button(sender, "Wie wird es festgestellt?", "/diagnosis"))
+    replies = converse(
+        assistant,
+        platforms,
+        platform,
+        sender,
+        platform.button(sender, "Wie wird es festgestellt?", "/diagnosis"),
+    )
     assert replies[0].text.startswith("Die Diagnose erfolgt")
     # "Sieht man es in der Darmspiegelung?" is longer than Facebook's and WhatsApp's button titles
     assert "/colonoscopy_visibility" in replies[0].payloads
     assert all(len(title) <= platform.title_limit for title in replies[0].titles)
-    follow_up = converse(assistant, platforms, platform, sender,
-                         platform.button(sender, replies[0].titles[0], replies[0].payloads[0]))
+    follow_up = converse(
+        assistant,
+        platforms,
+        platform,
+        sender,
+        platform.button(sender, replies[0].titles[0], replies[0].payloads[0]),
+    )
     assert follow_up[0].text.startswith("In einer klassischen Darmspiegelung")
 
 
@@ -271,7 +404,9 @@ def test_booking_sends_the_booking_link(assistant, platforms, platform) -> None:
 
 def test_red_flag_gets_the_emergency_numbers(assistant, platforms, platform) -> None:
     sender = platform.new_sender()
-    replies = converse(assistant, platforms, platform, sender, platform.text(sender, "Ich habe Blut im Stuhl"))
+    replies = converse(
+        assistant, platforms, platform, sender, platform.text(sender, "Ich habe Blut im Stuhl")
+    )
     assert "112" in replies[0].text and "116 117" in replies[0].text
 
 
@@ -286,8 +421,11 @@ def test_whatsapp_offers_more_than_three_choices_as_a_list(assistant, platforms)
     whatsapp = WhatsApp()
     sender = whatsapp.new_sender()
     converse(assistant, platforms, whatsapp, sender, whatsapp.text(sender, "Woher kommt Leaky Gut?"))
-    lists = [r.body["interactive"] for r in platforms.sent_to(sender) if r.body.get("type") == "interactive"
-             and r.body["interactive"]["type"] == "list"]
+    lists = [
+        r.body["interactive"]
+        for r in platforms.sent_to(sender)
+        if r.body.get("type") == "interactive" and r.body["interactive"]["type"] == "list"
+    ]
     assert lists and 3 < len(lists[0]["action"]["sections"][0]["rows"]) <= 10
     assert lists[0]["action"]["button"] == messenger_texts().list_button
 
@@ -296,8 +434,11 @@ def test_telegram_acknowledges_a_pressed_button(assistant, platforms) -> None:
     telegram = Telegram()
     sender = telegram.new_sender()
     converse(assistant, platforms, telegram, sender, telegram.button(sender, "Ursachen", "/causes"))
-    assert any(r.method == "answerCallbackQuery" for r in platforms.requests
-               if r.body.get("callback_query_id") == "4382bfdwdsb323b2d9")
+    assert any(
+        r.method == "answerCallbackQuery"
+        for r in platforms.requests
+        if r.body.get("callback_query_id") == "4382bfdwdsb323b2d9"
+    )
 
 
 def test_telegram_webhook_was_registered_with_the_secret_token(assistant, platforms) -> None:
@@ -319,9 +460,18 @@ def test_unverified_webhooks_get_403_and_reach_no_tracker(assistant, platforms, 
     assert not stored_events(assistant, sender) and not platforms.sent_to(sender)
 
 
-@pytest.mark.parametrize("raw", [b"not json", b"\xff\xfe garbage", b"[1, 2]", b'{"object": "page", "entry": "x"}',
-                                 b'{"entry": [{"messaging": [{"message": {"text": "hi"}}]}]}', b"{}"],
-                         ids=["not-json", "binary", "list", "entry-not-list", "no-sender", "empty-object"])
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b"not json",
+        b"\xff\xfe garbage",
+        b"[1, 2]",
+        b'{"object": "page", "entry": "x"}',
+        b'{"entry": [{"messaging": [{"message": {"text": "hi"}}]}]}',
+        b"{}",
+    ],
+    ids=["not-json", "binary", "list", "entry-not-list", "no-sender", "empty-object"],
+)
 def test_malformed_webhooks_get_400_and_reach_no_tracker(assistant, platform, raw) -> None:
     response = post(assistant, platform, None, raw=raw)
     assert response.status_code == 400 and response.json()["reason"]
@@ -343,11 +493,17 @@ def test_signed_but_malformed_message_reaches_no_tracker(assistant, platforms, p
 @pytest.mark.parametrize("name", ["facebook", "whatsapp"])
 def test_meta_verification_handshake(assistant, name) -> None:
     url = f"{assistant.url}/webhooks/{name}/webhook"
-    right = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN,
-                                      "hub.challenge": "1158201444"}, timeout=30)
+    right = requests.get(
+        url,
+        params={"hub.mode": "subscribe", "hub.verify_token": VERIFY_TOKEN, "hub.challenge": "1158201444"},
+        timeout=30,
+    )
     assert right.status_code == 200 and right.text == "1158201444"
-    wrong = requests.get(url, params={"hub.mode": "subscribe", "hub.verify_token": "guess",
-                                      "hub.challenge": "1158201444"}, timeout=30)
+    wrong = requests.get(
+        url,
+        params={"hub.mode": "subscribe", "hub.verify_token": "guess", "hub.challenge": "1158201444"},
+        timeout=30,
+    )
     assert wrong.status_code == 403 and "1158201444" not in wrong.text
 
 
@@ -361,12 +517,24 @@ def half_configured(tmp_path_factory):
     workdir = tmp_path_factory.mktemp("messengers-unconfigured")
     (workdir / "no-model").mkdir()
     closed = f"http://127.0.0.1:{free_port()}"
-    env = {**{name: "" for name in messenger_env("")}, **{
-        "FACEBOOK_VERIFY_TOKEN": "visible-only-if-leaked",
-        "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN, "TELEGRAM_BOT_NAME": "PraxisTestBot",
-        "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL, "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET, "TELEGRAM_API_BASE": closed}}
-    running = Assistant(workdir, with_action_server=False, model=workdir / "no-model", extra_env=env,
-                        rasa_args=["--enable-api", "--auth-token", uuid.uuid4().hex])  # no model without the API
+    env = {
+        **{name: "" for name in messenger_env("")},
+        **{
+            "FACEBOOK_VERIFY_TOKEN": "visible-only-if-leaked",
+            "TELEGRAM_ACCESS_TOKEN": TELEGRAM_TOKEN,
+            "TELEGRAM_BOT_NAME": "PraxisTestBot",
+            "TELEGRAM_WEBHOOK_URL": WEBHOOK_URL,
+            "TELEGRAM_SECRET_TOKEN": TELEGRAM_SECRET,
+            "TELEGRAM_API_BASE": closed,
+        },
+    }
+    running = Assistant(
+        workdir,
+        with_action_server=False,
+        model=workdir / "no-model",
+        extra_env=env,
+        rasa_args=["--enable-api", "--auth-token", uuid.uuid4().hex],
+    )  # no model without the API
     running.start(timeout=300)
     yield running
     running.stop()
@@ -389,6 +557,10 @@ def test_unreachable_platform_at_start_up_still_starts_and_says_so(half_configur
     while "Telegram: setWebhook failed" not in half_configured.rasa.log() and time.monotonic() < deadline:
         time.sleep(0.25)
     assert "Telegram: setWebhook failed" in half_configured.rasa.log()
-    assert TELEGRAM_TOKEN not in half_configured.rasa.log() and TELEGRAM_SECRET not in half_configured.rasa.log()
-    unsigned = requests.post(f"{half_configured.url}/webhooks/telegram/webhook", json={"update_id": 1}, timeout=30)
+    assert (
+        TELEGRAM_TOKEN not in half_configured.rasa.log() and TELEGRAM_SECRET not in half_configured.rasa.log()
+    )
+    unsigned = requests.post(
+        f"{half_configured.url}/webhooks/telegram/webhook", json={"update_id": 1}, timeout=30
+    )
     assert unsigned.status_code == 403

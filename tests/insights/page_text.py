@@ -32,6 +32,5 @@ def page_text(page: str) -> str:
 def internal_names_in(text: str, intents: Iterable[str]) -> List[str]:
     """Intent names (whole words, as written in domain.yml) and any other snake_case identifier."""
     found = set(SNAKE_CASE.findall(text))
-    found.update(intent for intent in intents
-                 if re.search(rf"(?<![\w-]){re.escape(intent)}(?![\w-])", text))
+    found.update(intent for intent in intents if re.search(rf"(?<![\w-]){re.escape(intent)}(?![\w-])", text))
     return sorted(found)

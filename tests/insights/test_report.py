@@ -69,9 +69,11 @@ def sql_value(assistant, query: str) -> int:
 def test_totals_match_the_events_table(assistant, insights) -> None:
     assert insights.conversations == len(CONVERSATIONS)
     assert insights.conversations == sql_value(
-        assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user'")
+        assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user'"
+    )
     assert insights.user_messages == sql_value(
-        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user'")
+        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user'"
+    )
     assert insights.user_messages == sum(len(messages) for messages in CONVERSATIONS.values())
     assert insights.average_conversation_length == pytest.approx(12 / 6)  # 12 messages in 6 conversations
 
@@ -87,39 +89,56 @@ def test_topics_per_week_match_the_events_table(assistant, insights) -> None:
 
 
 def test_channel_shares_match_the_events_table(assistant, insights) -> None:
-    rows = sql(assistant, "SELECT json_extract(data, '$.input_channel'), COUNT(*) FROM events "
-                          "WHERE type_name = 'user' GROUP BY 1")
+    rows = sql(
+        assistant,
+        "SELECT json_extract(data, '$.input_channel'), COUNT(*) FROM events "
+        "WHERE type_name = 'user' GROUP BY 1",
+    )
     assert dict(insights.channels) == dict(rows) == {"rest": 12}
 
 
 def test_fallback_out_of_scope_and_red_flags_match_the_events_table(assistant, insights) -> None:
     weeks = insights.weeks.values()
     assert sum(w.out_of_scope for w in weeks) == sql_value(
-        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'out_of_scope'")
+        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'out_of_scope'"
+    )
     assert sum(w.fallbacks for w in weeks) == sql_value(
-        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'nlu_fallback'")
-    assert sum(w.out_of_scope + w.fallbacks for w in weeks) >= 2, \
+        assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user' AND intent_name = 'nlu_fallback'"
+    )
+    assert sum(w.out_of_scope + w.fallbacks for w in weeks) >= 2, (
         "both off-topic messages count as unanswered"
-    assert sum(w.red_flag_answers for w in weeks) == sql_value(
-        assistant, "SELECT COUNT(*) FROM events WHERE action_name = 'utter_red_flag'") == 1
+    )
+    assert (
+        sum(w.red_flag_answers for w in weeks)
+        == sql_value(assistant, "SELECT COUNT(*) FROM events WHERE action_name = 'utter_red_flag'")
+        == 1
+    )
     unanswered = dict(insights.unanswered)
     assert "xqzv blorp [Telefonnummer entfernt] wibble" in unanswered
     assert all("2345678" not in text for text in unanswered)
 
 
 def test_booking_funnel_matches_the_events_table(assistant, insights) -> None:
-    offered = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events "
-                                   "WHERE action_name = 'utter_offer_booking'")
-    requested = sql_value(assistant, "SELECT COUNT(DISTINCT sender_id) FROM events "
-                                     "WHERE action_name = 'action_send_to_booking'")
-    accepted = sql_value(assistant, """
+    offered = sql_value(
+        assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE action_name = 'utter_offer_booking'"
+    )
+    requested = sql_value(
+        assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE action_name = 'action_send_to_booking'"
+    )
+    accepted = sql_value(
+        assistant,
+        """
         SELECT COUNT(DISTINCT sender_id) FROM (
             SELECT sender_id, type_name, intent_name,
                    LAG(action_name) OVER (PARTITION BY sender_id ORDER BY id) AS previous_action
             FROM events WHERE type_name = 'user' OR (type_name = 'action' AND action_name != 'action_listen'))
-        WHERE type_name = 'user' AND intent_name = 'affirm' AND previous_action = 'utter_offer_booking'""")
+        WHERE type_name = 'user' AND intent_name = 'affirm' AND previous_action = 'utter_offer_booking'""",
+    )
     assert (insights.offered_booking, insights.accepted_offer, insights.requested_booking) == (
-        offered, accepted, requested)
+        offered,
+        accepted,
+        requested,
+    )
     assert (offered, accepted, requested) == (3, 2, 3)
 
 
@@ -128,7 +147,9 @@ def test_html_is_self_contained_and_holds_no_sender_ids(assistant, insights, top
     assert page.count("<svg") >= 5
     resources = re.findall(
         r"""(?:src|href)\s*=\s*["']?\s*(?:https?:)?//|@import|url\(\s*["']?(?:https?:)?//""",
-        page, re.IGNORECASE)
+        page,
+        re.IGNORECASE,
+    )
     assert resources == []
     assert "<script" not in page.lower()
     assert all(sender not in page for sender in assistant.senders.values())
@@ -136,9 +157,12 @@ def test_html_is_self_contained_and_holds_no_sender_ids(assistant, insights, top
 
 
 def test_topics_are_named_as_on_the_buttons_and_no_intent_name_shows(
-        assistant, insights, topic_names) -> None:
-    stored_intents = {intent for (intent,) in sql(
-        assistant, "SELECT DISTINCT intent_name FROM events WHERE type_name = 'user'")}
+    assistant, insights, topic_names
+) -> None:
+    stored_intents = {
+        intent
+        for (intent,) in sql(assistant, "SELECT DISTINCT intent_name FROM events WHERE type_name = 'user'")
+    }
     assert {"what_is_leaky_gut", "book_appointment", "red_flag", "affirm"} <= stored_intents
     text = page_text(render_report(insights, topic_names))
     assert internal_names_in(text, topic_names.names) == []
@@ -150,11 +174,24 @@ def test_topics_are_named_as_on_the_buttons_and_no_intent_name_shows(
 def test_make_report_writes_the_file(assistant, tmp_path: Path) -> None:
     out = tmp_path / "insights.html"
     result = subprocess.run(
-        [sys.executable, "-m", "insights", "--endpoints", str(assistant.workdir / "endpoints.yml"),
-         "--out", str(out)],
-        cwd=PROJECT_ROOT, capture_output=True, text=True, timeout=300,
-        env={"PATH": "/usr/bin:/bin", "RASA_TELEMETRY_ENABLED": "false",
-             "SQLALCHEMY_SILENCE_UBER_WARNING": "1"},
+        [
+            sys.executable,
+            "-m",
+            "insights",
+            "--endpoints",
+            str(assistant.workdir / "endpoints.yml"),
+            "--out",
+            str(out),
+        ],
+        cwd=PROJECT_ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={
+            "PATH": "/usr/bin:/bin",
+            "RASA_TELEMETRY_ENABLED": "false",
+            "SQLALCHEMY_SILENCE_UBER_WARNING": "1",
+        },
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert result.stdout.strip() == f"report: 6 conversations, written to {out}"

@@ -9,11 +9,17 @@ import yaml
 from rasa.shared.core.constants import DEFAULT_INTENTS
 from rasa.shared.core.domain import Domain
 
-from practice.config import PracticeConfigError
 from insights.collect import StoredEvent, aggregate
 from insights.render import render_report
-from insights.topics import (DEFAULT_DOMAIN, NAMES_SECTION, UNNAMED_TOPIC, button_titles, intent_of_payload,
-                             load_topic_names)
+from insights.topics import (
+    DEFAULT_DOMAIN,
+    NAMES_SECTION,
+    UNNAMED_TOPIC,
+    button_titles,
+    intent_of_payload,
+    load_topic_names,
+)
+from practice.config import PracticeConfigError
 from tests.conftest import PROJECT_ROOT
 from tests.insights.page_text import internal_names_in, page_text
 
@@ -75,15 +81,18 @@ def test_practice_yml_names_only_topics_without_a_button() -> None:
     assert set(CONFIGURED).isdisjoint(button_titles(DOMAIN.responses))
 
 
-@pytest.mark.parametrize("payload, intent", [
-    ("/diagnosis", "diagnosis"),
-    ('/causes{"trigger": "stress"}', None),  # a detail of the topic, not its name
-    ("/affirm@0.9", None),
-    ("https://www.example.org/termin", None),
-    ("{booking_url}", None),
-    ("/", None),
-    (None, None),
-])
+@pytest.mark.parametrize(
+    "payload, intent",
+    [
+        ("/diagnosis", "diagnosis"),
+        ('/causes{"trigger": "stress"}', None),  # a detail of the topic, not its name
+        ("/affirm@0.9", None),
+        ("https://www.example.org/termin", None),
+        ("{booking_url}", None),
+        ("/", None),
+        (None, None),
+    ],
+)
 def test_intent_of_payload(payload, intent) -> None:
     assert intent_of_payload(payload) == intent
 
@@ -114,9 +123,16 @@ responses:
       buttons:
         - {title: "Ja, löschen", payload: "/affirm"}
 """
-WITHOUT_BUTTON = {"greet": "Begrüßung", "causes": "Ursachen", "affirm": "Ja",
-                  "nlu_fallback": "nicht verstanden", "out_of_scope": "nicht unser Thema",
-                  "restart": "Neustart", "back": "zurück", "session_start": "Gesprächsbeginn"}
+WITHOUT_BUTTON = {
+    "greet": "Begrüßung",
+    "causes": "Ursachen",
+    "affirm": "Ja",
+    "nlu_fallback": "nicht verstanden",
+    "out_of_scope": "nicht unser Thema",
+    "restart": "Neustart",
+    "back": "zurück",
+    "session_start": "Gesprächsbeginn",
+}
 
 
 def small_setup(tmp_path: Path, names: Dict[str, str]) -> tuple:
@@ -160,8 +176,12 @@ def action(conversation: int, name: str) -> StoredEvent:
 def test_a_report_over_every_topic_speaks_german_only(names) -> None:
     events = [user(0, intent) for intent in DOMAIN.intents]
     events += [  # intents of an earlier model, or none: counted, under one German name
-        user(1, "intent_of_an_earlier_model"), user(1, None), action(1, "action_default_fallback"),
-        action(2, "utter_offer_booking"), user(2, "affirm"), action(2, "action_send_to_booking"),
+        user(1, "intent_of_an_earlier_model"),
+        user(1, None),
+        action(1, "action_default_fallback"),
+        action(2, "utter_offer_booking"),
+        user(2, "affirm"),
+        action(2, "action_send_to_booking"),
         action(2, "utter_red_flag"),
     ]
     insights = aggregate(events)

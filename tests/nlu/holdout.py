@@ -14,8 +14,26 @@ HOLDOUT_PATH = Path(__file__).with_name("holdout.yml")
 UMLAUT_SPELLINGS = {"ä": ("ae", "a"), "ö": ("oe", "o"), "ü": ("ue", "u"), "ß": ("ss",)}
 TYPO_KINDS = ("swap", "drop", "double", "neighbour")
 KEYBOARD_NEIGHBOURS = {
-    "a": "s", "b": "v", "c": "x", "d": "s", "e": "r", "f": "g", "g": "h", "h": "j", "i": "o", "k": "l",
-    "l": "k", "m": "n", "n": "m", "o": "i", "p": "o", "r": "t", "s": "a", "t": "z", "u": "i", "z": "u",
+    "a": "s",
+    "b": "v",
+    "c": "x",
+    "d": "s",
+    "e": "r",
+    "f": "g",
+    "g": "h",
+    "h": "j",
+    "i": "o",
+    "k": "l",
+    "l": "k",
+    "m": "n",
+    "n": "m",
+    "o": "i",
+    "p": "o",
+    "r": "t",
+    "s": "a",
+    "t": "z",
+    "u": "i",
+    "z": "u",
 }
 
 

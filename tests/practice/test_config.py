@@ -53,7 +53,9 @@ def test_action_server_stops_at_start_up_with_a_clear_message(tmp_path: Path, co
     result = subprocess.run(
         [sys.executable, "-m", "rasa_sdk", "--actions", "actions", "--port", "5399"],
         env={"PRACTICE_CONFIG": str(path), "PATH": "/usr/bin:/bin"},
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode != 0
     assert "PracticeConfigError" in result.stderr and str(path) in result.stderr

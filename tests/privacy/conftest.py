@@ -19,10 +19,13 @@ DAY = 24 * 60 * 60
 def conversation_events(start: float, question: str = "Was ist Leaky Gut?") -> Iterable[Event]:
     yield SessionStarted(timestamp=start)
     yield ActionExecuted("action_listen", timestamp=start + 1)
-    yield UserUttered(question, {"name": "what_is_leaky_gut", "confidence": 0.9}, timestamp=start + 2,
-                      input_channel="rest")
+    yield UserUttered(
+        question, {"name": "what_is_leaky_gut", "confidence": 0.9}, timestamp=start + 2, input_channel="rest"
+    )
     yield ActionExecuted("utter_what_is_leaky_gut", timestamp=start + 3)
-    yield BotUttered("Leaky Gut beschreibt eine erhöhte Durchlässigkeit der Darmschleimhaut.", timestamp=start + 3)
+    yield BotUttered(
+        "Leaky Gut beschreibt eine erhöhte Durchlässigkeit der Darmschleimhaut.", timestamp=start + 3
+    )
     yield SlotSet("own_situation", False, timestamp=start + 3)
     yield ActionExecuted("action_listen", timestamp=start + 4)
 

@@ -75,7 +75,9 @@ async def test_masking_purge_export_erase_and_report(store, postgres, now) -> No
     await save_conversation(store, "old", conversation_events(now - 45 * DAY))
     await save_conversation(store, "recent", conversation_events(now - DAY, "Rückruf an 0171 2345678 bitte"))
     await save_conversation(store, "other", conversation_events(now - 2 * DAY))
-    assert "0171 2345678" not in stored_texts(postgres) and "[Telefonnummer entfernt]" in stored_texts(postgres)
+    assert "0171 2345678" not in stored_texts(postgres) and "[Telefonnummer entfernt]" in stored_texts(
+        postgres
+    )
 
     report = collect(store)
     assert (report.conversations, report.user_messages) == (3, 3)

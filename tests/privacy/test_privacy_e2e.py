@@ -42,8 +42,12 @@ def servers(tmp_path_factory, model_path: Path):
     widget = None
     if WIDGET_SERVER.exists():
         port = free_port()
-        widget = Process("widget", [sys.executable, "-m", "widget.server", "--port", str(port),
-                                    "--rasa-url", assistant.url], assistant.workdir / "widget.log", {})
+        widget = Process(
+            "widget",
+            [sys.executable, "-m", "widget.server", "--port", str(port), "--rasa-url", assistant.url],
+            assistant.workdir / "widget.log",
+            {},
+        )
         widget.start()
         widget.url = f"http://127.0.0.1:{port}"
         wait_for_http(widget.url + "/", timeout=60)
@@ -76,8 +80,12 @@ def test_no_message_text_in_any_log(servers, conversation) -> None:
     if widget:
         logs["widget"] = widget.log()
     assert logs["rasa"] and logs["actions"], "the processes did log (start-up lines)"
-    leaks = [(process, secret) for process, log in logs.items() for secret in SECRETS
-             if secret in log or json.dumps(secret)[1:-1] in log]  # JSON log lines escape umlauts
+    leaks = [
+        (process, secret)
+        for process, log in logs.items()
+        for secret in SECRETS
+        if secret in log or json.dumps(secret)[1:-1] in log
+    ]  # JSON log lines escape umlauts
     assert leaks == []
 
 

@@ -8,9 +8,14 @@ async def test_purges_only_conversations_inactive_for_longer_than_the_retention(
     await save_conversation(tracker_store, "old", conversation_events(now - 45 * DAY))
     await save_conversation(tracker_store, "recent", conversation_events(now - 2 * DAY))
     # Started long ago but active yesterday: "older than" means the last activity.
-    await save_conversation(tracker_store, "long-running", [
-        *conversation_events(now - 60 * DAY), *conversation_events(now - 1 * DAY, "Und die Ursachen?"),
-    ])
+    await save_conversation(
+        tracker_store,
+        "long-running",
+        [
+            *conversation_events(now - 60 * DAY),
+            *conversation_events(now - 1 * DAY, "Und die Ursachen?"),
+        ],
+    )
     await save_conversation(tracker_store, "just-expired", conversation_events(now - 30 * DAY - 10))
 
     assert purge_expired(tracker_store, retention_days=30, now=now) == 2

@@ -23,7 +23,9 @@ async def test_export_is_readable_and_complete(tracker_store, now) -> None:
     assert patient["recognised_topic"] == "what_is_leaky_gut" and patient["channel"] == "rest"
     assert assistant["from"] == "assistant" and assistant["text"].startswith("Leaky Gut beschreibt")
     assert patient["time"].endswith("+00:00") and patient["time"] <= assistant["time"]
-    assert {"time": assistant["time"], "type": "slot", "name": "own_situation", "value": False} in export["other_records"]
+    assert {"time": assistant["time"], "type": "slot", "name": "own_situation", "value": False} in export[
+        "other_records"
+    ]
     json.dumps(export)  # serialisable as it is
 
 
@@ -43,8 +45,14 @@ async def test_unknown_senders_are_refused(tracker_store) -> None:
 
 def privacy_command(endpoints: Path, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "RASA_TELEMETRY_ENABLED": "false", "SQLALCHEMY_SILENCE_UBER_WARNING": "1"}
-    return subprocess.run([sys.executable, "-m", "privacy", "--endpoints", str(endpoints), *args],
-                          cwd=PROJECT_ROOT, env=env, capture_output=True, text=True, timeout=180)
+    return subprocess.run(
+        [sys.executable, "-m", "privacy", "--endpoints", str(endpoints), *args],
+        cwd=PROJECT_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
 
 
 async def test_command_line(tracker_store, now, tmp_path: Path) -> None:
@@ -52,9 +60,17 @@ async def test_command_line(tracker_store, now, tmp_path: Path) -> None:
     await save_conversation(tracker_store, "alice", conversation_events(now - DAY))
     await save_conversation(tracker_store, "old", conversation_events(now - 400 * DAY))
     endpoints = tmp_path / "endpoints.yml"
-    endpoints.write_text(yaml.safe_dump({"tracker_store": {
-        "type": "addons.tracker_store.PrivacySQLTrackerStore", "dialect": "sqlite", "db": str(tmp_path / "tracker.db"),
-    }}))
+    endpoints.write_text(
+        yaml.safe_dump(
+            {
+                "tracker_store": {
+                    "type": "addons.tracker_store.PrivacySQLTrackerStore",
+                    "dialect": "sqlite",
+                    "db": str(tmp_path / "tracker.db"),
+                }
+            }
+        )
+    )
 
     purge = privacy_command(endpoints, "purge")
     assert (purge.returncode, purge.stderr) == (0, "")

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import shutil
-from contextlib import closing
 import tempfile
 import uuid
+from contextlib import closing
 from pathlib import Path
 from typing import Iterator, List
 
@@ -40,8 +40,9 @@ def sender() -> str:
 
 
 def say(base_url: str, sender: str, message: str, timeout: float = 60) -> List[dict]:
-    response = requests.post(f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": message},
-                             timeout=timeout)
+    response = requests.post(
+        f"{base_url}/webhooks/rest/webhook", json={"sender": sender, "message": message}, timeout=timeout
+    )
     response.raise_for_status()
     return response.json()
 
@@ -49,7 +50,10 @@ def say(base_url: str, sender: str, message: str, timeout: float = 60) -> List[d
 def stored_events(topology: Topology, sender: str) -> List[dict]:
     """Every stored event of one conversation, in insertion order, from PostgreSQL itself."""
     with closing(psycopg2.connect(topology.db_connection_url())) as connection, connection.cursor() as cursor:
-        cursor.execute("SELECT id, type_name, timestamp, action_name, intent_name, data FROM events "
-                       "WHERE sender_id = %s ORDER BY id", (sender,))
+        cursor.execute(
+            "SELECT id, type_name, timestamp, action_name, intent_name, data FROM events "
+            "WHERE sender_id = %s ORDER BY id",
+            (sender,),
+        )
         columns = ["id", "type_name", "timestamp", "action_name", "intent_name", "data"]
         return [dict(zip(columns, row)) for row in cursor.fetchall()]

@@ -36,9 +36,20 @@ def _local_topology(root: Path) -> Topology:
 
 
 def test_endpoints_yml_reads_the_stores_from_the_documented_variables() -> None:
-    assert _endpoint_variables() == {"ACTION_SERVER_URL", "DB_DIALECT", "DB_HOST", "DB_PORT", "DB_NAME", "DB_USER",
-                                     "DB_PASSWORD", "LOCK_STORE_TYPE", "REDIS_HOST", "REDIS_PORT", "REDIS_DB",
-                                     "REDIS_PASSWORD"}
+    assert _endpoint_variables() == {
+        "ACTION_SERVER_URL",
+        "DB_DIALECT",
+        "DB_HOST",
+        "DB_PORT",
+        "DB_NAME",
+        "DB_USER",
+        "DB_PASSWORD",
+        "LOCK_STORE_TYPE",
+        "REDIS_HOST",
+        "REDIS_PORT",
+        "REDIS_DB",
+        "REDIS_PASSWORD",
+    }
 
 
 def test_compose_has_every_service_of_the_local_topology(tmp_path: Path) -> None:
@@ -48,7 +59,9 @@ def test_compose_has_every_service_of_the_local_topology(tmp_path: Path) -> None
     assert {service.name for service in _local_topology(tmp_path).services()} <= set(services)
 
 
-def test_compose_rasa_servers_use_the_same_entry_point_and_variables_as_the_local_topology(tmp_path: Path) -> None:
+def test_compose_rasa_servers_use_the_same_entry_point_and_variables_as_the_local_topology(
+    tmp_path: Path,
+) -> None:
     services = _compose()["services"]
     local_env = set(_local_topology(tmp_path).rasa_env())
     for name in ("rasa-1", "rasa-2"):
@@ -64,7 +77,8 @@ def test_compose_rasa_servers_use_the_same_entry_point_and_variables_as_the_loca
 
 def test_compose_nginx_config_is_the_rendered_one() -> None:
     assert COMPOSE_NGINX_CONF.read_text() == render_nginx_config(NginxLayout.compose()), (
-        "run `python -m deploy.local compose-nginx-conf`")
+        "run `python -m deploy.local compose-nginx-conf`"
+    )
     config = COMPOSE_NGINX_CONF.read_text()
     assert "hash $remote_addr consistent;" in config and "proxy_set_header Upgrade $http_upgrade;" in config
 

@@ -13,8 +13,8 @@ from typing import List, Optional
 import pytest
 import requests
 
-from practice.config import load_practice_config
 from deploy.local import RASA_START_TIMEOUT, Service, Topology
+from practice.config import load_practice_config
 from tests.prod.conftest import say, stored_events
 
 pytestmark = pytest.mark.e2e
@@ -23,8 +23,11 @@ STORE_OUTAGE_SECONDS = 3
 
 
 def _post(topology: Topology, sender: str, message: str, server: int) -> requests.Response:
-    return requests.post(f"{topology.rasa_url(server)}/webhooks/rest/webhook",
-                         json={"sender": sender, "message": message}, timeout=30)
+    return requests.post(
+        f"{topology.rasa_url(server)}/webhooks/rest/webhook",
+        json={"sender": sender, "message": message},
+        timeout=30,
+    )
 
 
 def _log_since(service: Service, offset: int) -> str:
@@ -45,14 +48,18 @@ def test_conversations_go_on_where_they_were_after_a_rasa_server_restarts(topolo
     first.stop()
     # Meanwhile nginx sends every REST request to the server that is still up.
     for n in range(4):
-        assert say(topology.url, f"{senders[0]}-meanwhile-{n}", "Was ist Leaky Gut?")[0]["text"].startswith("Leaky Gut")
+        assert say(topology.url, f"{senders[0]}-meanwhile-{n}", "Was ist Leaky Gut?")[0]["text"].startswith(
+            "Leaky Gut"
+        )
     first.start()
     first.wait_ready(300)
 
     for sender in senders:  # the offer made before the restart is still open, on the restarted server
         [booking] = say(topology.rasa_url(0), sender, "ja gerne")
-        stored = [(event["type_name"], event["action_name"], event["intent_name"])
-                  for event in stored_events(topology, sender)]
+        stored = [
+            (event["type_name"], event["action_name"], event["intent_name"])
+            for event in stored_events(topology, sender)
+        ]
         assert practice.booking_url in booking["text"], stored
 
 
@@ -71,7 +78,10 @@ def test_patients_get_the_apology_while_the_action_servers_are_down(topology, se
             service.wait_ready(120)
     # nginx retries a failed action server after its fail_timeout (2 s): normal answers within seconds.
     deadline = time.monotonic() + 30
-    while practice.booking_url not in (booking := say(topology.url, sender, "Ich hätte gern einen Termin"))[0]["text"]:
+    while (
+        practice.booking_url
+        not in (booking := say(topology.url, sender, "Ich hätte gern einen Termin"))[0]["text"]
+    ):
         assert time.monotonic() < deadline, booking
         time.sleep(0.5)
 
@@ -108,8 +118,12 @@ def _widget_is_told_the_store_is_unavailable(topology: Topology) -> None:
     client = socketio.Client(reconnection=False)
     client.on("session_confirm", lambda *_: confirmed.set())
     client.on("bot_uttered", lambda data: events.append(data))
-    client.connect(topology.url, headers={"Origin": f"http://localhost:{topology.ports.nginx}"},
-                   transports=["polling"], wait_timeout=30)
+    client.connect(
+        topology.url,
+        headers={"Origin": f"http://localhost:{topology.ports.nginx}"},
+        transports=["polling"],
+        wait_timeout=30,
+    )
     try:
         session = uuid.uuid4().hex
         client.emit("session_request", {"session_id": session})
@@ -133,12 +147,16 @@ def _recovers_without_restart(topology: Topology, sender: str, events_before: in
     assert len(stored_events(topology, sender)) > events_before
 
 
-@pytest.mark.parametrize("store_name, log_line", [
-    ("redis", "The lock store is unavailable"),
-    ("postgres", "The tracker store is unavailable"),
-])
-def test_store_outage_gets_a_clear_503_and_recovers_without_restarting_rasa(topology, sender, store_name,
-                                                                            log_line) -> None:
+@pytest.mark.parametrize(
+    "store_name, log_line",
+    [
+        ("redis", "The lock store is unavailable"),
+        ("postgres", "The tracker store is unavailable"),
+    ],
+)
+def test_store_outage_gets_a_clear_503_and_recovers_without_restarting_rasa(
+    topology, sender, store_name, log_line
+) -> None:
     say(topology.rasa_url(0), sender, "Hallo")
     say(topology.rasa_url(1), sender, "Ist ein Leaky Gut reversibel?")
     before = stored_events(topology, sender)
@@ -147,7 +165,7 @@ def test_store_outage_gets_a_clear_503_and_recovers_without_restarting_rasa(topo
 
     _refused_with_reason_while_down(topology, store, sender, log_line)
 
-    assert stored_events(topology, sender)[:len(before)] == before  # nothing written before is lost
+    assert stored_events(topology, sender)[: len(before)] == before  # nothing written before is lost
     _recovers_without_restart(topology, sender, len(before))
     assert [topology.rasa_server(i).pid() for i in range(len(topology.ports.rasa))] == rasa_pids
 
@@ -168,8 +186,12 @@ LOAD_BEFORE_CRASH_SECONDS = 12
 LOAD_AFTER_CRASH_SECONDS = 15
 ANSWERED_AGAIN_WITHIN_SECONDS = 10
 PATIENT_TIMEOUT_SECONDS = 30  # how long a patient's client waits for an answer before giving up
-QUESTIONS = ("Was ist Leaky Gut?", "Woher kommt ein Leaky Gut?", "Kann Stress den Darm durchlässig machen?",
-             "Sieht man Leaky Gut bei einer Darmspiegelung?")
+QUESTIONS = (
+    "Was ist Leaky Gut?",
+    "Woher kommt ein Leaky Gut?",
+    "Kann Stress den Darm durchlässig machen?",
+    "Sieht man Leaky Gut bei einer Darmspiegelung?",
+)
 
 
 @dataclass
@@ -192,9 +214,11 @@ class Patient:
                 text = f"{QUESTIONS[len(self.requests) % len(QUESTIONS)]} ({len(self.requests)})"
                 sent = time.monotonic()
                 try:
-                    response = session.post(f"{base_url}/webhooks/rest/webhook",
-                                            json={"sender": self.sender, "message": text},
-                                            timeout=PATIENT_TIMEOUT_SECONDS)
+                    response = session.post(
+                        f"{base_url}/webhooks/rest/webhook",
+                        json={"sender": self.sender, "message": text},
+                        timeout=PATIENT_TIMEOUT_SECONDS,
+                    )
                     outcome = str(response.status_code)
                 except requests.RequestException as error:
                     outcome = type(error).__name__
@@ -209,8 +233,11 @@ class Patient:
 
 
 def _stored_user_texts(topology: Topology, sender: str) -> List[str]:
-    return [json.loads(event["data"])["text"] for event in stored_events(topology, sender)
-            if event["type_name"] == "user"]
+    return [
+        json.loads(event["data"])["text"]
+        for event in stored_events(topology, sender)
+        if event["type_name"] == "user"
+    ]
 
 
 def test_patients_of_a_crashed_rasa_server_are_answered_again_within_seconds(topology) -> None:
@@ -232,21 +259,31 @@ def test_patients_of_a_crashed_rasa_server_are_answered_again_within_seconds(top
         crashed.start()  # for the other tests of the session
         crashed.wait_ready(RASA_START_TIMEOUT)
 
-    failed = [(patient.sender, request) for patient in patients for request in patient.requests
-              if request.outcome != "200"]
+    failed = [
+        (patient.sender, request)
+        for patient in patients
+        for request in patient.requests
+        if request.outcome != "200"
+    ]
     assert failed, "the crash hit no message in progress: the test proves nothing"
     # The messages the crashed server was processing got an error (nginx: 502); none hangs.
     assert all(request.outcome == "502" and abs(request.done - crashed_at) < 2 for _, request in failed), (
-        failed)
+        failed
+    )
     waits = [(patient.first_answer_after(crashed_at) or float("inf")) - crashed_at for patient in patients]
-    print(f"\n{len(failed)} messages failed at the crash; patients answered again after at most "
-          f"{max(waits):.1f} s (median {sorted(waits)[len(waits) // 2]:.1f} s)")
+    print(
+        f"\n{len(failed)} messages failed at the crash; patients answered again after at most "
+        f"{max(waits):.1f} s (median {sorted(waits)[len(waits) // 2]:.1f} s)"
+    )
     for patient in patients:
         answered_again = patient.first_answer_after(crashed_at)
         assert answered_again is not None and answered_again - crashed_at < ANSWERED_AGAIN_WITHIN_SECONDS, (
-            patient.sender, [request for request in patient.requests if request.done > crashed_at - 1][:3])
-        slowest = max(request.done - request.sent for request in patient.requests
-                      if request.sent > crashed_at)
+            patient.sender,
+            [request for request in patient.requests if request.done > crashed_at - 1][:3],
+        )
+        slowest = max(
+            request.done - request.sent for request in patient.requests if request.sent > crashed_at
+        )
         assert slowest < ANSWERED_AGAIN_WITHIN_SECONDS, (patient.sender, slowest)
 
         stored = _stored_user_texts(topology, patient.sender)

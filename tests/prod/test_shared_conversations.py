@@ -12,8 +12,8 @@ from typing import List
 import pytest
 import requests
 
-from practice.config import load_practice_config
 from deploy.local import Topology
+from practice.config import load_practice_config
 from tests.prod.conftest import say, stored_events
 
 pytestmark = pytest.mark.e2e
@@ -33,8 +33,10 @@ SENDERS = 20
 
 def _talk_alternately(topology: Topology, sender: str, first_server: int) -> List[List[dict]]:
     servers = [topology.rasa_url(i) for i in range(len(topology.ports.rasa))]
-    return [say(servers[(first_server + turn) % len(servers)], sender, message)
-            for turn, message in enumerate(CONVERSATION)]
+    return [
+        say(servers[(first_server + turn) % len(servers)], sender, message)
+        for turn, message in enumerate(CONVERSATION)
+    ]
 
 
 def _user_texts(events: List[dict]) -> List[str]:
@@ -66,7 +68,9 @@ def test_concurrent_conversations_alternating_between_servers_keep_full_history(
         assert actions.count("action_listen") == len(CONVERSATION) + 1  # session start, then after each turn
 
 
-def test_simultaneous_messages_of_one_conversation_on_both_servers_are_all_stored_once(topology, sender) -> None:
+def test_simultaneous_messages_of_one_conversation_on_both_servers_are_all_stored_once(
+    topology, sender
+) -> None:
     messages = [f"Was ist Leaky Gut? ({n})" for n in range(8)]
     servers = [topology.rasa_url(n % 2) for n in range(len(messages))]
     with ThreadPoolExecutor(max_workers=len(messages)) as pool:
@@ -128,9 +132,15 @@ def test_widget_conversation_over_socketio_through_nginx(topology) -> None:
     try:
         client.emit("session_request", {"session_id": session})
         assert confirmed.wait(30)
-        client.emit("user_uttered", {"message": "Sieht man Leaky Gut bei einer Darmspiegelung?", "session_id": session})
+        client.emit(
+            "user_uttered",
+            {"message": "Sieht man Leaky Gut bei einer Darmspiegelung?", "session_id": session},
+        )
         deadline = time.monotonic() + 60
-        while not any("Darmspiegelung" in answer.get("text", "") for answer in answers) and time.monotonic() < deadline:
+        while (
+            not any("Darmspiegelung" in answer.get("text", "") for answer in answers)
+            and time.monotonic() < deadline
+        ):
             time.sleep(0.2)
     finally:
         client.disconnect()

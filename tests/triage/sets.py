@@ -143,4 +143,3 @@ def outcome_from_parse(parse: dict) -> Outcome:
         return Outcome("none")
     kind = entities.get("red_flag_type")
     return Outcome("crisis" if kind == "crisis" else "emergency", entities.get("urgent_subject"))
-

@@ -32,7 +32,10 @@ def widget_server(tmp_path_factory, rasa_port: int) -> Iterator[WidgetServer]:
     log = open(tmp_path_factory.mktemp("widget") / "widget.log", "ab")
     process = subprocess.Popen(
         [sys.executable, "-m", "widget.server", "--port", str(port), "--rasa-url", rasa_url],
-        cwd=PROJECT_ROOT, stdout=log, stderr=subprocess.STDOUT, env={**os.environ, **QUIET_ENV},
+        cwd=PROJECT_ROOT,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, **QUIET_ENV},
     )
     server = WidgetServer(url=f"http://127.0.0.1:{port}", rasa_url=rasa_url)
     try:

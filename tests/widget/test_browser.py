@@ -27,8 +27,14 @@ pytestmark = pytest.mark.e2e
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 DOCS = PROJECT_ROOT / "docs"
@@ -40,13 +46,17 @@ XSS_PROBE = "<img src=x onerror=alert(1)>"
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory, model_path: Path, rasa_port: int, widget_server: WidgetServer) -> Iterator[Assistant]:
+def assistant(
+    tmp_path_factory, model_path: Path, rasa_port: int, widget_server: WidgetServer
+) -> Iterator[Assistant]:
     """The real servers; credentials.yml as shipped, but allowing the widget server's test origin."""
     workdir = tmp_path_factory.mktemp("widget-assistant")
     credentials = yaml.safe_load((PROJECT_ROOT / "credentials.yml").read_text())
     credentials["channels.widget_socketio.WidgetSocketIOInput"]["cors_allowed_origins"] = [widget_server.url]
     (workdir / "credentials.yml").write_text(yaml.safe_dump(credentials))
-    running = Assistant(workdir, rasa_port=rasa_port, credentials=workdir / "credentials.yml").start(timeout=300)
+    running = Assistant(workdir, rasa_port=rasa_port, credentials=workdir / "credentials.yml").start(
+        timeout=300
+    )
     yield running
     running.stop()
 
@@ -54,7 +64,9 @@ def assistant(tmp_path_factory, model_path: Path, rasa_port: int, widget_server:
 @pytest.fixture(scope="module")
 def browser():
     if not CHROMIUM.exists():
-        pytest.skip("NOTICE: /usr/bin/chromium is missing (make install installs Debian's chromium where it can)")
+        pytest.skip(
+            "NOTICE: /usr/bin/chromium is missing (make install installs Debian's chromium where it can)"
+        )
     with playwright_api.sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         yield launched
@@ -70,9 +82,14 @@ class PageWatch:
         self.rasa_requests: List[str] = []
         page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
         page.on("pageerror", lambda error: self.problems.append(str(error)))
-        page.on("console", lambda message: "Content Security Policy" in message.text
-                and self.problems.append(message.text))
-        page.on("request", lambda request: request.url.startswith(rasa_url) and self.rasa_requests.append(request.url))
+        page.on(
+            "console",
+            lambda message: "Content Security Policy" in message.text and self.problems.append(message.text),
+        )
+        page.on(
+            "request",
+            lambda request: request.url.startswith(rasa_url) and self.rasa_requests.append(request.url),
+        )
 
 
 @pytest.fixture(scope="module")
@@ -193,7 +210,9 @@ def test_typing_indicator_while_waiting_for_the_answer(chat) -> None:
 def test_aria_roles_and_labels(chat) -> None:
     log = chat.get_by_role("log", name=TEXTS["log_label"])
     expect(log).to_have_attribute("aria-live", "polite")
-    expect(chat.get_by_role("dialog", name=TEXTS["title"])).to_have_attribute("aria-describedby", "pcw-subtitle")
+    expect(chat.get_by_role("dialog", name=TEXTS["title"])).to_have_attribute(
+        "aria-describedby", "pcw-subtitle"
+    )
     expect(chat.get_by_role("textbox", name=TEXTS["input_label"])).to_be_visible()
     expect(chat.get_by_role("button", name=TEXTS["send_button"])).to_be_visible()
     expect(chat.get_by_role("button", name=TEXTS["close_button"])).to_be_visible()
@@ -208,7 +227,10 @@ def test_no_csp_violation_or_script_error_so_far(chat) -> None:
 def test_screenshots_desktop_and_360px(browser, assistant: Assistant, widget_server: WidgetServer) -> None:
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     DOCS.mkdir(exist_ok=True)
-    for name, viewport in (("desktop", {"width": 1280, "height": 800}), ("mobile", {"width": 360, "height": 740})):
+    for name, viewport in (
+        ("desktop", {"width": 1280, "height": 800}),
+        ("mobile", {"width": 360, "height": 740}),
+    ):
         context = browser.new_context(viewport=viewport, locale="de-DE")
         page = context.new_page()
         page.goto(widget_server.url + "/")
@@ -217,10 +239,14 @@ def test_screenshots_desktop_and_360px(browser, assistant: Assistant, widget_ser
         expect(page.get_by_role("button", name="Was ist Leaky Gut?")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
         send(page, "Sieht man Leaky Gut bei einer Darmspiegelung?")
         page.get_by_role("button", name="Ja, Termin vereinbaren").click(timeout=ANSWER_TIMEOUT_MS)
-        expect(page.get_by_role("link", name=re.compile("Online-Termin buchen"))).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        expect(page.get_by_role("link", name=re.compile("Online-Termin buchen"))).to_be_visible(
+            timeout=ANSWER_TIMEOUT_MS
+        )
         panel = page.locator(".pcw-panel").bounding_box()
         assert panel["x"] >= 0 and panel["x"] + panel["width"] <= viewport["width"]
-        assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]  # nothing sticks out
+        assert (
+            page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+        )  # nothing sticks out
         page.screenshot(path=str(ARTIFACTS / f"widget-{name}.png"))
         shutil.copyfile(ARTIFACTS / f"widget-{name}.png", DOCS / f"widget-{name}.png")
         context.close()
@@ -262,11 +288,20 @@ def test_keyboard_only(browser, assistant: Assistant, widget_server: WidgetServe
 
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])
-def test_rasa_accepts_socket_io_only_from_the_listed_origin(assistant: Assistant, widget_server: WidgetServer,
-                                                           transport: str) -> None:
+def test_rasa_accepts_socket_io_only_from_the_listed_origin(
+    assistant: Assistant, widget_server: WidgetServer, transport: str
+) -> None:
     url = f"{assistant.url}/socket.io/?EIO=4&transport={transport}"
-    upgrade = {"Connection": "Upgrade", "Upgrade": "websocket", "Sec-WebSocket-Version": "13",
-               "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ=="} if transport == "websocket" else {}
+    upgrade = (
+        {
+            "Connection": "Upgrade",
+            "Upgrade": "websocket",
+            "Sec-WebSocket-Version": "13",
+            "Sec-WebSocket-Key": "dGhlIHNhbXBsZSBub25jZQ==",
+        }
+        if transport == "websocket"
+        else {}
+    )
     foreign = requests.get(url, headers={**upgrade, "Origin": "https://evil.example"}, timeout=10)
     assert foreign.status_code == 400 and "not an accepted origin" in foreign.text
     assert "Access-Control-Allow-Origin" not in foreign.headers
@@ -286,7 +321,9 @@ def test_rasa_down_shows_unreachable_then_reconnects_to_the_same_session(chat, a
     assistant.start(timeout=300)
     expect(alert).to_be_hidden(timeout=RESTART_TIMEOUT_MS)
     send(chat, "Ist Leaky Gut heilbar?")
-    expect(bot_messages(chat).filter(has_text="in vielen Fällen umkehrbar")).to_have_count(1, timeout=ANSWER_TIMEOUT_MS)
+    expect(bot_messages(chat).filter(has_text="in vielen Fällen umkehrbar")).to_have_count(
+        1, timeout=ANSWER_TIMEOUT_MS
+    )
     assert session_id(chat) == before
     assert stored_user_messages(assistant, before) >= 7  # everything before the restart plus this one
 

@@ -1,4 +1,4 @@
-"""Plain HTTP tests of the widget server: security headers, the texts as JSON, 404/405, no 500 on odd paths."""
+"""Plain HTTP tests of the widget server: security headers, texts as JSON, 404/405, no 500 on odd paths."""
 
 from __future__ import annotations
 
@@ -8,10 +8,10 @@ import pytest
 import requests
 import yaml
 
+from practice.config import load_practice_config
 from tests.e2e.servers import PROJECT_ROOT
 from tests.widget.conftest import WidgetServer
 from widget.server import WIDGET_TEXT_KEYS, WidgetSetupError, content_security_policy, widget_texts
-from practice.config import load_practice_config
 
 PRACTICE_YML = PROJECT_ROOT / "config" / "practice.yml"
 ASSETS = {
@@ -23,8 +23,16 @@ ASSETS = {
     "/vendor/socket.io.min.js": "application/javascript",
 }
 ODD_PATHS = [
-    "/nope", "/widget.js/extra", "/..%2f..%2fetc%2fpasswd", "/vendor/../server.py", "/%00", "/%ff%fe",
-    "/static/widget.js", "/node_modules/socket.io-client/package.json", "/" + "a" * 4000, "/widget.js%00.html",
+    "/nope",
+    "/widget.js/extra",
+    "/..%2f..%2fetc%2fpasswd",
+    "/vendor/../server.py",
+    "/%00",
+    "/%ff%fe",
+    "/static/widget.js",
+    "/node_modules/socket.io-client/package.json",
+    "/" + "a" * 4000,
+    "/widget.js%00.html",
 ]
 
 
@@ -33,7 +41,9 @@ def get(server: WidgetServer, path: str, **kwargs) -> requests.Response:
 
 
 @pytest.mark.parametrize("path,content_type", ASSETS.items())
-def test_every_asset_is_served_with_security_headers(widget_server: WidgetServer, path: str, content_type: str):
+def test_every_asset_is_served_with_security_headers(
+    widget_server: WidgetServer, path: str, content_type: str
+):
     response = get(widget_server, path)
     assert response.status_code == 200
     assert response.headers["Content-Type"].startswith(content_type)
@@ -45,12 +55,16 @@ def test_every_asset_is_served_with_security_headers(widget_server: WidgetServer
 
 def test_csp_allows_only_self_and_the_rasa_origin(widget_server: WidgetServer):
     csp = dict(
-        directive.strip().split(" ", 1) for directive in get(widget_server, "/").headers["Content-Security-Policy"].split(";")
+        directive.strip().split(" ", 1)
+        for directive in get(widget_server, "/").headers["Content-Security-Policy"].split(";")
     )
     assert csp["default-src"] == "'none'"
     assert csp["script-src"] == "'self'"  # no 'unsafe-inline', no 'unsafe-eval', no CDN
     assert csp["style-src"] == "'self'"
-    assert csp["connect-src"] == f"'self' {widget_server.rasa_url} {widget_server.rasa_url.replace('http', 'ws', 1)}"
+    assert (
+        csp["connect-src"]
+        == f"'self' {widget_server.rasa_url} {widget_server.rasa_url.replace('http', 'ws', 1)}"
+    )
     assert csp["frame-ancestors"] == "'none'"
     assert csp["object-src"] == "'none'"
     assert csp["base-uri"] == "'none'"
@@ -66,7 +80,10 @@ def test_demo_page_embeds_the_widget_with_one_script_tag_and_no_inline_script(wi
 
 def test_widget_assets_may_be_embedded_by_other_sites_but_the_demo_page_not(widget_server: WidgetServer):
     assert get(widget_server, "/widget.js").headers["Cross-Origin-Resource-Policy"] == "cross-origin"
-    assert get(widget_server, "/vendor/socket.io.min.js").headers["Cross-Origin-Resource-Policy"] == "cross-origin"
+    assert (
+        get(widget_server, "/vendor/socket.io.min.js").headers["Cross-Origin-Resource-Policy"]
+        == "cross-origin"
+    )
     assert get(widget_server, "/").headers["Cross-Origin-Resource-Policy"] == "same-origin"
 
 
