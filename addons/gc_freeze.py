@@ -1,11 +1,11 @@
 """Keeps Python's garbage collector away from the objects the loaded model consists of.
 
 The Rasa server holds over half a million long-lived objects once the model is loaded (TensorFlow,
-spaCy, the graph). Every full collection walked all of them, 0.3 to 0.7 s of CPU each (measured):
-ten of them during start-up, about 4 s in all, and then every few seconds under load, during which
-no message was answered. So addons/rasa_main.py pauses the collector while the server starts and
-loads the model; then `gc.freeze()` moves everything loaded so far to a generation that is never
-collected, and what messages allocate is collected as before (a full collection then takes about 10 ms).
+spaCy, the graph). Every full collection walked all of them, a noticeable pause each time: many of
+them during start-up, and then every few seconds under load, during which no message was answered.
+So addons/rasa_main.py pauses the collector while the server starts and loads the model; then
+`gc.freeze()` moves everything loaded so far to a generation that is never collected, and what
+messages allocate is collected as before (a full collection is then short).
 """
 
 from __future__ import annotations

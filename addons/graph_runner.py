@@ -1,8 +1,8 @@
 """Runs the model's graph (NLU and dialogue prediction) node by node in the calling thread.
 
 Rasa runs the graph of every prediction through dask's synchronous scheduler: on this assistant's
-small graphs, the scheduler's bookkeeping took about a fifth of the graph's time (profiled under
-`make bench`). The results are the same; only the order of independent nodes may differ.
+small graphs, the scheduler's bookkeeping took a large share of the graph's time (profiled under
+load). The results are the same; only the order of independent nodes may differ.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ interleaves these (they do not await), but several processes do: two messages of
 arriving at two servers at once can both draw the same ticket (both are processed at once, and one
 server's tracker save skips the other's events), or one server deletes the lock while the other
 waits on it (LockError). `AtomicRedisLockStore` makes each change one Lua script, which Redis runs
-atomically in a single round trip (a WATCH/MULTI/EXEC transaction took five, and a tenth of the
-server's CPU under load). Issuing a ticket also tells whether it is the only one, so Rasa's first
+atomically in a single round trip (a WATCH/MULTI/EXEC transaction takes several, and cost the
+server noticeable CPU under load). Issuing a ticket also tells whether it is the only one, so Rasa's first
 read of the lock is skipped when the conversation is not busy. The scripts keep Rasa's `TicketLock`
 format and rules: expired tickets are dropped, the lock is deleted when no ticket is left.
 

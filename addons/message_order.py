@@ -4,10 +4,10 @@ Rasa's server lets every message that arrived run concurrently on its event loop
 almost all CPU, so concurrent messages take turns at their awaits: a message that calls the action
 server queues again behind all messages that arrived after it, and took twice as long under load as
 one without a custom action (`make bench`, 16 users). `turn()` (taken by addons/processor.py) admits
-one message at a time to Rasa's processing, in arrival order. It keeps its turn while the action server
-answers, as
-long as that is quick (5 ms); if not, it steps aside for the next message and comes back ahead of every
-message that arrived after it, so a slow or hanging action server delays only its own message.
+one message at a time to Rasa's processing, in arrival order. It keeps its turn while the action
+server answers, as long as that is quick (HOLD_SECONDS); if not, it steps aside for the next message
+and comes back ahead of every message that arrived after it, so a slow or hanging action server
+delays only its own message.
 
 The turn is taken inside Rasa's conversation lock: a message waiting for its conversation's lock
 never holds the turn, so the two cannot wait for each other.
@@ -26,9 +26,9 @@ from typing import AsyncIterator, Awaitable, List, Optional, Tuple, TypeVar
 
 T = TypeVar("T")
 
-# How long a message keeps its turn while waiting for the action server. On loopback it answers in
-# 2-4 ms. Longer waits (busy machine, nginx in between) are better spent on the next message: holding
-# for up to 0.1 s cut the production topology's throughput from 81 to 49 messages/s (`make bench-prod`).
+# How long a message keeps its turn while waiting for the action server: long enough for an answer
+# over loopback. Longer waits (busy machine, nginx in between) are better spent on the next message:
+# holding much longer cut the production topology's throughput sharply (`make bench-prod`).
 HOLD_SECONDS = 0.005
 
 

@@ -7,7 +7,7 @@ conversation's lock never holds the turn.
 
 Rasa checks every parsed message for intents and entities the domain does not know, and first asks
 `Domain.is_empty()`, which builds the whole domain as a dict, and an empty one, for every message
-(about 3 % of the server's CPU under load). The domain of a loaded model does not change, so that is
+(visible in a profile under load). The domain of a loaded model does not change, so that is
 asked once; the check itself is Rasa's.
 """
 

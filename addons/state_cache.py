@@ -2,9 +2,10 @@
 
 Rasa's policies ask for the states of the whole conversation about five times per message (the
 memoization and rule policies, before and after each action). Each time, Rasa's
-`Domain.states_for_tracker_history` replays every event on a fresh copy of the tracker: an eighth of
-the server's CPU under load (`make bench`). `StateCachingTracker` keeps, per kind of request, the
-states so far together with the replayed copy, and on the next request replays only the new events.
+`Domain.states_for_tracker_history` replays every event on a fresh copy of the tracker, a large
+share of the server's CPU under load (`make bench`, RASA_SPEEDUPS=-tracker-cache).
+`StateCachingTracker` keeps, per kind of request, the states so far together with the replayed copy,
+and on the next request replays only the new events.
 
 This is only valid while the new events cannot change which earlier events count (Rasa's
 `applied_events`): restarts, session starts, reverted actions or utterances and active loops can, so

@@ -147,7 +147,7 @@ class PrivacySQLTrackerStore(SQLTrackerStore):
     def _keep(self, tracker: DialogueStateTracker, newest: NewestEvent) -> None:
         """Keeps the saved tracker for this sender's next message, instead of reading it back.
 
-        Reading and rebuilding the conversation was a sixth of the CPU per message, and the tracker's
+        Reading and rebuilding the conversation is a large share of the CPU per message, and the tracker's
         dialogue states (addons/state_cache.py) carry over too. It is handed out only if the newest stored
         event of the sender is still the one saved with it: any other server, a purge or an erasure
         changes that. That event is told by its id and its timestamp: the id alone can come back, as

@@ -193,20 +193,18 @@ def _with_sanic_workers(topology: Topology, workers: int) -> LoadResult:
 # --- report ---------------------------------------------------------------------------------------
 
 ANALYSIS = [
-    "- A Rasa process is CPU-bound (about 15-18 ms of CPU per message, `make bench`): one process serves "
-    "about 55-65 messages/s on one core. With 50 users sending without pause, every set-up here is past "
-    "saturation: the latencies of the 50-user rows are queueing time; the soak row shows the latency at a "
-    "normal load.",
+    "- A Rasa process is CPU-bound (`make bench` shows its messages/s on one core). With 50 users sending "
+    "without pause, every set-up here is past saturation: the latencies of the 50-user rows are queueing "
+    "time; the soak row shows the latency at a normal load.",
     "- Two Rasa servers cannot double the throughput on 2 cores: the second server gets the second core, "
     "which the single server already shared with its action server and the load generator, and the "
     "topology adds work per message (nginx, Redis lock transactions, PostgreSQL reads and writes instead "
     "of a local SQLite file, PostgreSQL itself). The gain is the share of the second core left over. "
     "SANIC_WORKERS=2 per server means 4 Rasa processes on 2 cores: more processes, not more cores, "
     "so little or no gain.",
-    "- The throughput follows the cores given to Rasa processes (servers x SANIC_WORKERS, one per core): "
-    "on 8 cores, about 6 Rasa processes plus 2 cores for PostgreSQL, Redis, nginx and the action servers "
-    "should give roughly 6 x 40-55 = 240-330 messages/s (an estimate from these figures, not measured), "
-    "with about 0.75 GB of memory per Rasa process.",
+    "- The throughput follows the cores given to Rasa processes (servers x SANIC_WORKERS, one per core), "
+    "with cores left for PostgreSQL, Redis, nginx and the action servers; measure a larger machine with "
+    "`make bench-prod` on it rather than extrapolating from this one.",
     "- PostgreSQL's RSS is summed over its processes, and each backend's RSS includes the pages of the "
     "shared buffer cache (128 MB by default) it has touched; the cache fills as the events table grows. "
     "Private memory counts only what each process holds alone: that is where a leak would show, and "

@@ -92,13 +92,13 @@ def data_fingerprint() -> str:
 
 
 def default_pipeline_model(work: Path) -> Tuple[Path, float]:
-    """Rasa's default pipeline takes about 25 minutes to train here, so its model is kept in models/bench/
-    and retrained only when the NLU training data changed."""
+    """Rasa's default pipeline takes many times longer to train than ours, so its model is kept in
+    models/bench/ and retrained only when the NLU training data changed."""
     model, record = DEFAULT_MODEL_DIR / "default.tar.gz", DEFAULT_MODEL_DIR / "default.json"
     fingerprint = data_fingerprint()
     if model.exists() and record.exists() and json.loads(record.read_text())["fingerprint"] == fingerprint:
         return model, json.loads(record.read_text())["train_seconds"]
-    print("Training Rasa's default pipeline on the same data (about 25 minutes on 2 cores) ...", flush=True)
+    print("Training Rasa's default pipeline on the same data (this takes a long while) ...", flush=True)
     DEFAULT_MODEL_DIR.mkdir(parents=True, exist_ok=True)
     seconds = train(default_rasa_config(work / "default-config.yml"), DEFAULT_MODEL_DIR, "default")
     record.write_text(json.dumps({"fingerprint": fingerprint, "train_seconds": seconds}))

@@ -72,7 +72,7 @@ class LinearSVMIntentClassifier(LogisticRegressionClassifier):
         """The sentence features of each message in a row: n-gram counts first, then vectors (if any).
 
         The same matrix as Rasa's `_create_X`, without combining the sequence features it then throws
-        away: that took a third of the classifier's time per message.
+        away: that was most of the classifier's time per message.
         """
         rows = [_sentence_features(message) for message in messages]
         return rows[0] if len(rows) == 1 else scipy.sparse.vstack(rows, format="csr")

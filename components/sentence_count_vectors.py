@@ -2,7 +2,7 @@
 
 Rasa also makes sequence features (one row per token) for DIET and the TED policy; this assistant
 uses neither: the intent classifier reads the sentence features only. Counting n-grams token by token
-took half of the featurizers' time per message. Vocabulary, options and sentence features are Rasa's.
+took much of the featurizers' time per message. Vocabulary, options and sentence features are Rasa's.
 
 The counts of one message are made from the fitted vectorizer's own analyzer and vocabulary, as its
 `transform` makes them; `transform` itself spent most of its time building and checking sparse
