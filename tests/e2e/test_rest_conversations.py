@@ -158,3 +158,16 @@ def test_the_server_froze_the_loaded_model_for_garbage_collection(assistant, sen
     assistant.say(sender, "Hallo")
     frozen = re.search(r"(\d+) long-lived objects excluded from garbage collection", assistant.rasa.log())
     assert frozen and int(frozen.group(1)) > 100_000
+
+
+def test_a_message_in_turkish_or_russian_gets_one_line_in_that_language(assistant, sender) -> None:
+    """German only, the practice's phone and 112, in the patient's language; then German again."""
+    phone = load_practice_config().phone
+    turkish = "Merhaba, aylardır karnım şişiyor, randevu almak istiyorum"
+    [reply] = texts(assistant.say(sender, turkish))
+    assert "Almanca" in reply and phone in reply and EMERGENCY in reply, reply
+    russian = "Здравствуйте, у меня часто болит живот, можно записаться на приём?"
+    [reply] = texts(assistant.say(f"{sender}-ru", russian))
+    assert "немецком" in reply and phone in reply and EMERGENCY in reply, reply
+    assert "Leaky Gut" in assistant.say(sender, "Was ist Leaky Gut?")[0]["text"]
+    assert turkish not in assistant.rasa.log() and russian not in assistant.rasa.log()
