@@ -33,12 +33,14 @@ def expected_validation_warnings() -> Set[str]:
     """Warnings that are true but intended, so `rasa data validate` reports them and we check they are all.
 
     Responses listed under `actions:` in domain.yml are sent by custom actions, not by a story or rule;
-    `red_flag` has no NLU examples because the triage stage (components/triage.py) sets it from its own data.
+    `red_flag` and `other_language` have no NLU examples: the triage stage (components/triage.py) and the
+    language check (components/language_guard.py) set them.
     """
     domain = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))
     sent_by_actions = {name for name in domain["actions"] if name.startswith("utter_")}
     return {f"The utterance '{name}' is not used in any story or rule." for name in sent_by_actions} | {
-        "The intent 'red_flag' is listed in the domain file, but is not found in the NLU training data."
+        f"The intent '{intent}' is listed in the domain file, but is not found in the NLU training data."
+        for intent in ("red_flag", "other_language")
     }
 
 

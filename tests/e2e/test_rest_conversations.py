@@ -5,8 +5,8 @@ import sqlite3
 
 import pytest
 
-from practice.config import load_practice_config
 from addons.speedup_mode import speedup_enabled
+from practice.config import load_practice_config
 
 pytestmark = pytest.mark.e2e
 
@@ -26,7 +26,9 @@ def test_greeting_says_it_is_an_automated_assistant(assistant, sender) -> None:
 
 def test_faq_answer_with_buttons_then_booking_offer(assistant, sender) -> None:
     replies = assistant.say(sender, "Sieht man einen Leaky Gut bei der Darmspiegelung?")
-    assert replies[0]["text"].startswith("In einer klassischen Darmspiegelung ist ein Leaky Gut in der Regel nicht zu sehen")
+    assert replies[0]["text"].startswith(
+        "In einer klassischen Darmspiegelung ist ein Leaky Gut in der Regel nicht zu sehen"
+    )
     assert {b["payload"] for b in replies[0]["buttons"]} >= {"/diagnosis", "/book_appointment"}
     assert "Termin" in replies[1]["text"]
     assert [b["payload"] for b in replies[1]["buttons"]] == ["/affirm", "/deny"]
@@ -41,21 +43,23 @@ def test_accepting_the_offer_sends_to_booking(assistant, sender) -> None:
 
 def test_declining_the_offer(assistant, sender) -> None:
     assistant.say(sender, "Wie wird Leaky Gut diagnostiziert?")
-    assert texts(assistant.say(sender, "nein danke")) == ["In Ordnung. Fragen Sie mich gern weiter, wenn Sie mehr wissen möchten."]
+    assert texts(assistant.say(sender, "nein danke")) == [
+        "In Ordnung. Fragen Sie mich gern weiter, wenn Sie mehr wissen möchten."
+    ]
 
 
 def test_causes_with_trigger_and_follow_up(assistant, sender) -> None:
     overview = assistant.say(sender, "Woher kommt ein Leaky Gut?")
     assert "multifaktoriell" in overview[0]["text"]
     stress = assistant.say(sender, "Kann Stress den Darm durchlässig machen?")
-    assert "beide Richtungen" in stress[0]["text"]
+    assert "Stressanfälligkeit" in stress[0]["text"]
     antibiotics = assistant.say(sender, "und Antibiotika?")
     assert "Antibiotika" in antibiotics[0]["text"] and "individuell unterschiedlich" in antibiotics[0]["text"]
 
 
 def test_a_first_question_about_one_trigger_gets_the_booking_offer(assistant, sender) -> None:
     replies = texts(assistant.say(sender, "Kann Stress den Darm durchlässig machen?"))
-    assert "beide Richtungen" in replies[0] and "Termin" in replies[1], replies
+    assert "Stressanfälligkeit" in replies[0] and "Termin" in replies[1], replies
 
 
 def test_trigger_buttons_carry_their_entity_and_work_when_clicked(assistant, sender) -> None:
@@ -63,12 +67,14 @@ def test_trigger_buttons_carry_their_entity_and_work_when_clicked(assistant, sen
     payloads = {button["title"]: button["payload"] for button in overview[0]["buttons"]}
     assert '/causes{"trigger": "stress"}' in payloads.values()  # {{...}} in domain.yml, unescaped by Rasa
     stress = assistant.say(sender, '/causes{"trigger": "stress"}')
-    assert "beide Richtungen" in stress[0]["text"]
+    assert "Stressanfälligkeit" in stress[0]["text"]
     assert "Failed to replace placeholders" not in assistant.rasa.log()
 
 
 def test_own_symptoms_get_general_information_and_no_diagnosis(assistant, sender) -> None:
-    replies = assistant.say(sender, "Ich bin seit Monaten ständig erschöpft und habe Hautprobleme. Habe ich Leaky Gut?")
+    replies = assistant.say(
+        sender, "Ich bin seit Monaten ständig erschöpft und habe Hautprobleme. Habe ich Leaky Gut?"
+    )
     assert "nicht beurteilen" in replies[-1]["text"]
 
 
@@ -79,7 +85,10 @@ def test_booking_request(assistant, sender) -> None:
 
 
 def test_bot_challenge(assistant, sender) -> None:
-    assert "automatischer Assistent" in assistant.say(sender, "Bin ich hier mit einem Menschen verbunden?")[0]["text"]
+    assert (
+        "automatischer Assistent"
+        in assistant.say(sender, "Bin ich hier mit einem Menschen verbunden?")[0]["text"]
+    )
 
 
 @pytest.mark.parametrize(
@@ -109,7 +118,9 @@ def test_crisis_found_only_by_the_triage_classifier_gets_the_helpline(assistant,
     message = "Ich sehe für mich einfach keinen Ausweg mehr, alle hätten es leichter ohne mein Gejammer"
     assert find_red_flag(message) is None  # no rule knows this wording: only the classifier can find it
     [reply] = assistant.say(sender, message)
-    assert "0800 111 0 111" in reply["text"] and "0800 111 0 222" in reply["text"] and EMERGENCY in reply["text"]
+    assert (
+        "0800 111 0 111" in reply["text"] and "0800 111 0 222" in reply["text"] and EMERGENCY in reply["text"]
+    )
 
 
 def test_urgent_signs_of_a_relative_are_answered_about_that_person(assistant, sender) -> None:
@@ -120,7 +131,9 @@ def test_urgent_signs_of_a_relative_are_answered_about_that_person(assistant, se
 def test_everyday_symptom_talk_gets_a_kind_answer_without_emergency_numbers(assistant, sender) -> None:
     replies = texts(assistant.say(sender, "Seit dem Umzug habe ich viel Stress und dauernd Blähungen"))
     assert replies and not any(EMERGENCY in text or ON_CALL_SERVICE in text for text in replies), replies
-    assert any("nicht beurteilen" in text and "Blut im Stuhl" in text and "Termin" in text for text in replies), replies
+    assert any(
+        "nicht beurteilen" in text and "Blut im Stuhl" in text and "Termin" in text for text in replies
+    ), replies
 
 
 def test_non_urgent_question_gets_no_emergency_answer(assistant, sender) -> None:
@@ -140,7 +153,9 @@ def test_delete_data_asks_then_really_erases(assistant, sender) -> None:
     confirm = assistant.say(sender, "Bitte löschen Sie meine Daten")
     assert "wirklich löschen" in confirm[0]["text"]
     assert stored_events(assistant, sender) > 0
-    assert texts(assistant.say(sender, "ja")) == ["Ihr Gespräch wurde gelöscht. Sie können jederzeit neu beginnen."]
+    assert texts(assistant.say(sender, "ja")) == [
+        "Ihr Gespräch wurde gelöscht. Sie können jederzeit neu beginnen."
+    ]
     assert stored_events(assistant, sender) == 0
     assert assistant.say(sender, "Hallo")[0]["text"].startswith("Guten Tag")
 
@@ -149,7 +164,9 @@ def test_delete_data_cancelled_keeps_the_conversation(assistant, sender) -> None
     assistant.say(sender, "Was ist Leaky Gut?")
     assistant.say(sender, "Chat löschen")
     assert texts(assistant.say(sender, "nein")) == [
-        "In Ordnung, es wurde nichts gelöscht.", load_practice_config().privacy_notice]
+        "In Ordnung, es wurde nichts gelöscht.",
+        load_practice_config().privacy_notice,
+    ]
     assert stored_events(assistant, sender) > 0
 
 

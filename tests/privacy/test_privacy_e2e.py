@@ -32,7 +32,7 @@ MESSAGES = [
     "Ich habe seit gestern Blut im Stuhl",
     f"{NAME} {EMAIL} 🙂🙂",
 ]
-CONTACT_HINT = "Sie müssen mir keine Telefonnummer und keine E-Mail-Adresse nennen."
+CONTACT_HINT = "Sie müssen mir keine Telefonnummer und keine E-Mail-Adresse nennen"
 WIDGET_SERVER = PROJECT_ROOT / "widget" / "server.py"
 
 
