@@ -7,6 +7,7 @@ A missing or invalid file raises PracticeConfigError, which stops the process wi
 from __future__ import annotations
 
 import os
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -31,8 +32,11 @@ class PracticeConfig:
     email: str
     booking_url: str
     opening_hours: str
-    privacy_notice: str
+    privacy_notice: str  # with the controller, the retention period and the policy link filled in
     retention_days: int
+    controller_name: str
+    controller_address: str
+    policy_url: str
 
     def template_values(self) -> Dict[str, str]:
         """Values for the {placeholders} of the responses in domain.yml."""
@@ -87,32 +91,66 @@ def parse_practice_config(raw: Any, source: str = "practice config") -> Practice
         raise PracticeConfigError(f"{source}: expected the sections 'practice' and 'privacy'.")
     practice = _section(raw, "practice", source)
     privacy = _section(raw, "privacy", source)
+    controller = _section(privacy, "controller", source, "privacy.controller")
+    controller_name = _text(controller, "name", source, "privacy.controller.name")
+    controller_address = _text(controller, "address", source, "privacy.controller.address")
+    policy_url = _text(privacy, "policy_url", source)
+    retention_days = _positive_int(privacy, "retention_days", source)
     config = PracticeConfig(
         name=_text(practice, "name", source),
         phone=_text(practice, "phone", source),
         email=_text(practice, "email", source),
         booking_url=_text(practice, "booking_url", source),
         opening_hours=_text(practice, "opening_hours", source),
-        privacy_notice=_text(privacy, "notice", source),
-        retention_days=_positive_int(privacy, "retention_days", source),
+        privacy_notice=_filled_notice(
+            _text(privacy, "notice", source),
+            {
+                "controller_name": controller_name,
+                "controller_address": controller_address,
+                "retention_days": str(retention_days),
+                "policy_url": policy_url,
+            },
+            source,
+        ),
+        retention_days=retention_days,
+        controller_name=controller_name,
+        controller_address=controller_address,
+        policy_url=policy_url,
     )
-    _check_url(config.booking_url, source)
+    _check_url(config.booking_url, "practice.booking_url", source)
+    _check_url(config.policy_url, "privacy.policy_url", source)
     if "@" not in config.email:
         raise PracticeConfigError(f"{source}: practice.email '{config.email}' is not an e-mail address.")
     return config
 
 
-def _section(raw: Mapping[str, Any], key: str, source: str) -> Mapping[str, Any]:
+def _filled_notice(template: str, values: Mapping[str, str], source: str) -> str:
+    """The privacy notice with its placeholders filled in. Each value must appear: a notice that does not
+    name the controller, the retention period and the full policy would not be true to this config."""
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        raise PracticeConfigError(f"{source}: privacy.notice has a stray brace: {error}") from error
+    unknown, missing = sorted(used - set(values)), sorted(set(values) - used)
+    if unknown:
+        raise PracticeConfigError(f"{source}: privacy.notice has unknown placeholder(s) {unknown}.")
+    if missing:
+        placeholders = ", ".join("{" + name + "}" for name in missing)
+        raise PracticeConfigError(f"{source}: privacy.notice must contain {placeholders}.")
+    return template.format_map(values)
+
+
+def _section(raw: Mapping[str, Any], key: str, source: str, qualified: str = "") -> Mapping[str, Any]:
     section = raw.get(key)
     if not isinstance(section, Mapping):
-        raise PracticeConfigError(f"{source}: section '{key}' is missing.")
+        raise PracticeConfigError(f"{source}: section '{qualified or key}' is missing.")
     return section
 
 
-def _text(section: Mapping[str, Any], key: str, source: str) -> str:
+def _text(section: Mapping[str, Any], key: str, source: str, qualified: str = "") -> str:
     value = section.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise PracticeConfigError(f"{source}: '{key}' is missing or empty.")
+        raise PracticeConfigError(f"{source}: '{qualified or key}' is missing or empty.")
     return value.strip()
 
 
@@ -123,7 +161,7 @@ def _positive_int(section: Mapping[str, Any], key: str, source: str) -> int:
     return value
 
 
-def _check_url(url: str, source: str) -> None:
+def _check_url(url: str, key: str, source: str) -> None:
     parsed = urlparse(url)
-    if parsed.scheme != "https" or not parsed.netloc:
-        raise PracticeConfigError(f"{source}: practice.booking_url '{url}' must be an https:// link.")
+    if parsed.scheme != "https" or not parsed.netloc or any(char.isspace() for char in url):
+        raise PracticeConfigError(f"{source}: {key} '{url}' must be an https:// link.")
