@@ -10,6 +10,7 @@ import hmac
 import logging
 import os
 import re
+import string
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, Awaitable, Callable, Dict, List, Mapping, Optional, Sequence
@@ -23,7 +24,7 @@ from sanic.response import HTTPResponse
 
 from channels.outbox import DELIVERED, REFUSED, Outcome, outbox, try_again
 from channels.request_validation import InvalidRequest, clean_message, json_object
-from practice.config import load_text_section
+from practice.config import PracticeConfigError, load_practice_config, load_text_section
 
 logger = logging.getLogger(__name__)
 
@@ -249,9 +250,32 @@ class MessengerTexts:
     unsupported_message: str
     message_too_long: str
     list_button: str
+    first_contact: str  # with the link to the privacy policy filled in
+
+
+TEXT_KEYS = ("unsupported_message", "message_too_long", "list_button", "first_contact")
+POLICY_LINK = "policy_url"
 
 
 @lru_cache(maxsize=None)
 def messenger_texts() -> MessengerTexts:
-    texts = load_text_section("messengers", ("unsupported_message", "message_too_long", "list_button"))
-    return MessengerTexts(**{key: " ".join(value.split()) for key, value in texts.items()})
+    texts = {
+        key: " ".join(value.split()) for key, value in load_text_section("messengers", TEXT_KEYS).items()
+    }
+    texts["first_contact"] = with_policy_link(texts["first_contact"], load_practice_config().policy_url)
+    return MessengerTexts(**texts)
+
+
+def with_policy_link(template: str, policy_url: str) -> str:
+    """messengers.first_contact with {policy_url} filled in; the line without the link would not say where
+    the privacy notice is, so it must be there (and nothing else in braces)."""
+    try:
+        used = {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
+    except ValueError as error:
+        raise PracticeConfigError(f"messengers.first_contact has a stray brace: {error}") from error
+    if used != {POLICY_LINK}:
+        raise PracticeConfigError(
+            f"messengers.first_contact must contain {{{POLICY_LINK}}} and no other placeholder "
+            f"(has {sorted(used)})."
+        )
+    return template.format_map({POLICY_LINK: policy_url})

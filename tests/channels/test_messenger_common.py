@@ -14,8 +14,10 @@ from channels.messenger_common import (
     split_text,
     verify_hub_signature,
     verify_secret_token,
+    with_policy_link,
 )
 from channels.request_validation import InvalidRequest
+from practice.config import PracticeConfigError
 
 SECRET = "app-secret"
 BODY = b'{"object": "page", "entry": []}'
@@ -100,3 +102,22 @@ def test_patient_texts_come_from_the_practice_config() -> None:
     texts = messenger_texts()
     assert "Text" in texts.unsupported_message and "112" in texts.unsupported_message
     assert texts.message_too_long and 0 < len(texts.list_button) <= 20
+
+
+def test_the_first_contact_line_gets_the_policy_link() -> None:
+    line = with_policy_link("Automatischer Assistent. Datenschutz: {policy_url}", "https://praxis.example/ds")
+    assert line == "Automatischer Assistent. Datenschutz: https://praxis.example/ds"
+
+
+@pytest.mark.parametrize(
+    "template",
+    [
+        "Automatischer Assistent, kein Mensch.",
+        "Datenschutz: {policy_url} {phone}",
+        "Datenschutz: {policy_url",
+    ],
+    ids=["no-link", "other-placeholder", "stray-brace"],
+)
+def test_a_first_contact_line_without_its_link_stops_the_start(template: str) -> None:
+    with pytest.raises(PracticeConfigError, match="first_contact"):
+        with_policy_link(template, "https://praxis.example/ds")

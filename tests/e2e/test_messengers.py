@@ -11,6 +11,7 @@ import sqlite3
 import time
 import uuid
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Dict, List, Optional
 
 import pytest
@@ -29,6 +30,7 @@ TELEGRAM_SECRET = "tg-secret-token-for-tests"
 VERIFY_TOKEN = "verify-token-for-tests"
 TELEGRAM_TOKEN = "123456:TEST-token-for-the-stand-in"
 WEBHOOK_URL = "https://praxis.example.org/webhooks/telegram/webhook"
+WHAT_IS_LEAKY_GUT = "Leaky Gut ist ein zentrales Konzept"  # the start of utter_what_is_leaky_gut
 
 
 def messenger_env(api_base: str) -> Dict[str, str]:
@@ -60,6 +62,32 @@ def platforms():
 def assistant(tmp_path_factory, model_path, platforms):
     """One Rasa server (with action server) for every messenger test in this module."""
     running = Assistant(tmp_path_factory.mktemp("messengers"), extra_env=messenger_env(platforms.url))
+    running.start(timeout=300)
+    yield running
+    running.stop()
+
+
+@dataclass
+class SharedStoreAssistant(Assistant):
+    """A further Rasa server on another assistant's tracker store and action server, as a second process
+    behind the production load balancer (each with its own memory of recent conversations)."""
+
+    shared_tracker_db: Optional[Path] = None
+
+    @property
+    def tracker_db(self) -> Path:
+        return self.shared_tracker_db or super().tracker_db
+
+
+@pytest.fixture(scope="module")
+def second_process(tmp_path_factory, assistant, platforms):
+    running = SharedStoreAssistant(
+        tmp_path_factory.mktemp("messengers-second-process"),
+        action_port=assistant.action_port,
+        with_action_server=False,
+        extra_env=messenger_env(platforms.url),
+        shared_tracker_db=assistant.tracker_db,
+    )
     running.start(timeout=300)
     yield running
     running.stop()
@@ -358,13 +386,24 @@ def stored_bot_texts(assistant: Assistant, sender: str) -> List[str]:
     return [event["text"] for event in stored_events(assistant, sender, "bot") if event.get("text")]
 
 
+def first_contact(assistant, platforms, platform, sender: str, body: Dict[str, Any]) -> List[Reply]:
+    """The replies to the first message of a new conversation, after checking that the first of them is the
+    first-contact line (automated assistant, privacy link); returns the rest, the answer."""
+    replies = converse(assistant, platforms, platform, sender, body)
+    assert replies[0].text == messenger_texts().first_contact, replies
+    assert not replies[0].payloads
+    return replies[1:]
+
+
 # --- Conversations ----------------------------------------------------------------------------------
 
 
 def test_faq_question_gets_the_answer_with_buttons_within_the_limits(assistant, platforms, platform) -> None:
     sender = platform.new_sender()
-    replies = converse(assistant, platforms, platform, sender, platform.text(sender, "Was ist Leaky Gut?"))
-    assert replies[0].text.startswith("Leaky Gut beschreibt")
+    replies = first_contact(
+        assistant, platforms, platform, sender, platform.text(sender, "Was ist Leaky Gut?")
+    )
+    assert replies[0].text.startswith(WHAT_IS_LEAKY_GUT)
     assert any(reply.payloads for reply in replies)
     for reply in replies:
         assert len(reply.text) <= platform.text_limit
@@ -374,7 +413,7 @@ def test_faq_question_gets_the_answer_with_buttons_within_the_limits(assistant, 
 
 def test_clicking_a_button_sends_its_payload_back(assistant, platforms, platform) -> None:
     sender = platform.new_sender()
-    replies = converse(
+    replies = first_contact(
         assistant,
         platforms,
         platform,
@@ -398,13 +437,13 @@ def test_clicking_a_button_sends_its_payload_back(assistant, platforms, platform
 def test_booking_sends_the_booking_link(assistant, platforms, platform) -> None:
     sender = platform.new_sender()
     body = platform.text(sender, "Ich möchte einen Termin vereinbaren")
-    replies = converse(assistant, platforms, platform, sender, body)
+    replies = first_contact(assistant, platforms, platform, sender, body)
     assert any(load_practice_config().booking_url in reply.text for reply in replies), replies
 
 
 def test_red_flag_gets_the_emergency_numbers(assistant, platforms, platform) -> None:
     sender = platform.new_sender()
-    replies = converse(
+    replies = first_contact(
         assistant, platforms, platform, sender, platform.text(sender, "Ich habe Blut im Stuhl")
     )
     assert "112" in replies[0].text and "116 117" in replies[0].text
@@ -446,6 +485,83 @@ def test_telegram_webhook_was_registered_with_the_secret_token(assistant, platfo
     assert registered[0].body["url"] == WEBHOOK_URL
     assert registered[0].body["secret_token"] == TELEGRAM_SECRET
     assert TELEGRAM_TOKEN in registered[0].path
+
+
+# --- First contact: the automated assistant and the privacy notice (channels/first_contact.py) ----------
+
+
+def test_the_first_message_gets_the_line_before_the_answer_and_the_second_does_not(
+    assistant, platforms, platform
+) -> None:
+    sender = platform.new_sender()
+    first = converse(assistant, platforms, platform, sender, platform.text(sender, "Was ist Leaky Gut?"))
+    line = messenger_texts().first_contact
+    assert first[0].text == line and "automatischer Assistent" in line
+    assert line.endswith(load_practice_config().policy_url)
+    assert first[1].text.startswith(WHAT_IS_LEAKY_GUT)
+    # the line is the first thing the platform was asked to send to this patient
+    assert platform.replies(platforms.sent_to(sender)[:1])[0].text == line
+    second = converse(
+        assistant, platforms, platform, sender, platform.text(sender, "Wie wird es festgestellt?")
+    )
+    assert second and second[0].text.startswith("Die Diagnose erfolgt")
+    assert all(line not in reply.text for reply in second)
+    # stored as the conversation's first bot message: an export shows that the patient was told
+    assert stored_bot_texts(assistant, sender).count(line) == 1
+    assert stored_bot_texts(assistant, sender)[0] == line
+
+
+def test_a_new_sender_on_each_platform_gets_the_line_again(assistant, platforms) -> None:
+    for platform in PLATFORMS + PLATFORMS:  # each platform after conversations on the others
+        sender = platform.new_sender()
+        answer = first_contact(assistant, platforms, platform, sender, platform.text(sender, "Hallo"))
+        assert answer[0].text.startswith("Guten Tag")
+
+
+def test_after_the_patient_erased_the_conversation_the_next_message_gets_the_line_again(
+    assistant, platforms, platform
+) -> None:
+    sender = platform.new_sender()
+    first_contact(assistant, platforms, platform, sender, platform.text(sender, "Was ist Leaky Gut?"))
+    confirm = converse(assistant, platforms, platform, sender, platform.text(sender, "Daten löschen"))
+    assert "wirklich löschen" in confirm[0].text
+    deleted = converse(
+        assistant, platforms, platform, sender, platform.button(sender, "Ja, löschen", "/affirm")
+    )
+    assert deleted[0].text.startswith("Ihr Gespräch wurde gelöscht")
+    assert not stored_events(assistant, sender)
+    again = first_contact(assistant, platforms, platform, sender, platform.text(sender, "Was ist Leaky Gut?"))
+    assert again[0].text.startswith(WHAT_IS_LEAKY_GUT)
+
+
+def test_two_rasa_processes_on_one_store_agree_on_the_first_contact(
+    assistant, second_process, platforms
+) -> None:
+    whatsapp = WhatsApp()
+    sender = whatsapp.new_sender()
+    first_contact(assistant, platforms, whatsapp, sender, whatsapp.text(sender, "Was ist Leaky Gut?"))
+    elsewhere = converse(
+        second_process, platforms, whatsapp, sender, whatsapp.text(sender, "Wie wird es festgestellt?")
+    )
+    assert elsewhere[0].text.startswith("Die Diagnose erfolgt")
+    back = converse(
+        assistant, platforms, whatsapp, sender, whatsapp.text(sender, "Sieht man es in der Darmspiegelung?")
+    )
+    assert back[0].text.startswith("In einer klassischen Darmspiegelung")
+    assert stored_bot_texts(assistant, sender).count(messenger_texts().first_contact) == 1
+    # the first process keeps this conversation in its memory; the erasure happens in the second one
+    converse(second_process, platforms, whatsapp, sender, whatsapp.text(sender, "Daten löschen"))
+    converse(second_process, platforms, whatsapp, sender, whatsapp.button(sender, "Ja, löschen", "/affirm"))
+    assert not stored_events(assistant, sender)
+    again = first_contact(assistant, platforms, whatsapp, sender, whatsapp.text(sender, "Was ist Leaky Gut?"))
+    assert again[0].text.startswith(WHAT_IS_LEAKY_GUT)
+
+
+def test_telegram_start_gets_the_line_before_the_greeting(assistant, platforms) -> None:
+    telegram = Telegram()
+    sender = telegram.new_sender()
+    greeting = first_contact(assistant, platforms, telegram, sender, telegram.text(sender, "/start"))
+    assert greeting[0].text.startswith("Guten Tag")
 
 
 # --- Rejected requests -----------------------------------------------------------------------------
