@@ -46,7 +46,8 @@ def test_evaluation_set_covers_every_intent(path: Path) -> None:
     import yaml
 
     domain_intents = set(yaml.safe_load(open("domain.yml", encoding="utf-8"))["intents"])
-    assert {e.intent for e in load_holdout(path)} == domain_intents
+    # Messages in other languages have their own set (tests/language/), these sets are German.
+    assert {e.intent for e in load_holdout(path)} == domain_intents - {"other_language"}
 
 
 @pytest.mark.parametrize("path", EVALUATION_SETS, ids=lambda p: p.stem)
