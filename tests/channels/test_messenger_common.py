@@ -101,6 +101,7 @@ def test_graph_api_base_comes_from_the_environment(monkeypatch) -> None:
 def test_patient_texts_come_from_the_practice_config() -> None:
     texts = messenger_texts()
     assert "Text" in texts.unsupported_message and "112" in texts.unsupported_message
+    assert "automatischer Assistent" in texts.unsupported_message  # it may be the first reply a patient gets
     assert texts.message_too_long and 0 < len(texts.list_button) <= 20
 
 
