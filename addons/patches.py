@@ -35,6 +35,7 @@ from addons import (
 )
 from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode
 from channels import enabling as channel_enabling
+from channels import first_contact
 
 Kind = Literal["fix", "speed-up"]
 
@@ -61,6 +62,18 @@ class Patch:
 
 
 FIXES: Tuple[Patch, ...] = (
+    Patch(
+        "first-contact",
+        "messengers' first answer of a new conversation after the automated-assistant line",
+        "fix",
+        "channels/first_contact.py",
+        (
+            "rasa.core.actions.action.ActionSessionStart",
+            "rasa.core.actions.action.default_actions",
+            "rasa.core.processor.MessageProcessor._update_tracker_session",
+        ),
+        first_contact.install,
+    ),
     Patch(
         "action-failure-reply",
         "reply when a custom action fails",

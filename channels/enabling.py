@@ -4,9 +4,6 @@ Rasa creates every channel listed in credentials.yml (rasa.core.run.create_http_
 if one fails. `install()` (called by addons/rasa_main.py) wraps that so a channel raising
 ChannelNotConfigured is left out: its webhook path does not exist, and one log line names the missing
 variables (names only, never values).
-
-It also installs the messengers' first-contact line (channels/first_contact.py), which the channels
-need wherever they are enabled.
 """
 
 from __future__ import annotations
@@ -18,7 +15,6 @@ import rasa.core.run
 import rasa.shared.utils.io
 from rasa.core.channels.channel import InputChannel
 
-from channels import first_contact
 from channels.messenger_common import ChannelNotConfigured
 
 logger = logging.getLogger(__name__)
@@ -43,4 +39,3 @@ def create_enabled_input_channels(
 
 def install() -> None:
     rasa.core.run.create_http_input_channels = create_enabled_input_channels
-    first_contact.install()

@@ -28,6 +28,9 @@ PROJECT_ROOT = Path(__file__).resolve().parents[2]
 # read the upstream change, revisit the patch named in the failure, then update the fingerprint here.
 UPSTREAM_FINGERPRINTS: Dict[str, str] = {
     "rasa.core.actions.action.RemoteAction.run": "b530fc5a6789c82f",
+    "rasa.core.actions.action.ActionSessionStart": "3cc145bba9025f28",
+    "rasa.core.actions.action.default_actions": "cd90a4ccde667ae9",
+    "rasa.core.processor.MessageProcessor._update_tracker_session": "b93694b80142d40c",
     "rasa.core.tracker_store.FailSafeTrackerStore": "0813a7d1b95e3763",
     "rasa.core.agent.Agent._create_tracker_store": "44b81a5829031ff2",
     "rasa.core.channels.rest.RestInput.blueprint": "adab74a107316c52",

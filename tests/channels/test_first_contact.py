@@ -28,7 +28,7 @@ from rasa.shared.core.events import (
 from rasa.shared.core.trackers import DialogueStateTracker
 
 from addons.tracker_store import ERASED_SLOT, PrivacySQLTrackerStore
-from channels import enabling
+from channels import first_contact
 from channels.facebook import PatientMessengerBot
 from channels.first_contact import FirstContactSessionStart, first_contact_due, is_new_conversation
 from channels.messenger_common import messenger_texts
@@ -140,12 +140,11 @@ async def test_otherwise_it_is_rasas_session_start(output, tracker) -> None:
     assert kinds(ours) == kinds(rasas) == ["SessionStarted", "ActionExecuted"]
 
 
-def test_installing_the_channels_makes_it_the_session_start_rasa_runs(monkeypatch) -> None:
-    """channels.enabling.install is what the patch registry (addons/patches.py) calls."""
+def test_installing_the_patch_makes_it_the_session_start_rasa_runs(monkeypatch) -> None:
+    """first_contact.install is what the patch registry (addons/patches.py) calls."""
     monkeypatch.setattr(rasa.core.actions.action, "ActionSessionStart", ActionSessionStart)
-    monkeypatch.setattr(rasa.core.run, "create_http_input_channels", rasa.core.run.create_http_input_channels)
     assert type(action_for_name_or_text("action_session_start", DOMAIN, None)) is ActionSessionStart
-    enabling.install()
+    first_contact.install()
     assert type(action_for_name_or_text("action_session_start", DOMAIN, None)) is FirstContactSessionStart
 
 

@@ -11,15 +11,9 @@ from rasa.shared.core.domain import Domain
 
 from insights.collect import StoredEvent, aggregate
 from insights.render import render_report
-from insights.topics import (
-    DEFAULT_DOMAIN,
-    NAMES_SECTION,
-    UNNAMED_TOPIC,
-    button_titles,
-    intent_of_payload,
-    load_topic_names,
-)
+from insights.topics import DEFAULT_DOMAIN, UNNAMED_TOPIC, load_topic_names
 from practice.config import PracticeConfigError
+from practice.topics import NAMES_SECTION, button_titles, intent_of_payload
 from tests.conftest import PROJECT_ROOT
 from tests.insights.page_text import internal_names_in, page_text
 
