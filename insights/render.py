@@ -7,32 +7,44 @@ import html
 import io
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Dict, List, Sequence
+from typing import Dict, List, Sequence, Tuple
 
 import matplotlib
 
 matplotlib.use("Agg")  # no display on servers and in cron
 import matplotlib.pyplot as plt  # noqa: E402
 
-from insights.collect import FALLBACK_INTENT, OUT_OF_SCOPE_INTENT, Insights  # noqa: E402
+from insights.collect import (  # noqa: E402
+    FALLBACK_INTENT,
+    OUT_OF_SCOPE_INTENT,
+    AskBackFigures,
+    Insights,
+)
 from insights.topics import TopicNames  # noqa: E402
 
 plt.rcParams.update({"svg.fonttype": "none", "font.size": 10, "figure.dpi": 96})
 TOP_TOPICS_IN_CHART = 8
+ASK_BACK, ASK_BACKS = "Rückfrage", "Rückfragen"
 
 
 def render_report(insights: Insights, topic_names: TopicNames, generated_at: datetime | None = None) -> str:
     """The page, with every topic under its German name (insights/topics.py), never an intent name."""
     generated_at = generated_at or datetime.now(timezone.utc)
     topics_by_week = {week: topic_names.rename(figures.topics) for week, figures in insights.weeks.items()}
-    unanswered_names = (topic_names.name(FALLBACK_INTENT), topic_names.name(OUT_OF_SCOPE_INTENT))
+    not_understood, off_topic = topic_names.name(FALLBACK_INTENT), topic_names.name(OUT_OF_SCOPE_INTENT)
+    rate_names = (ASK_BACK, not_understood, off_topic)
     sections = [
         _section("Fragen pro Thema und Woche", _topics_chart(topics_by_week), _topics_table(topics_by_week)),
         _section("Kanäle", _channels_chart(insights), _counter_table(insights.channels, "Kanal")),
         _section(
-            _sentence_case(" und ".join(unanswered_names)),
-            _rates_chart(insights, unanswered_names),
-            _rates_table(insights, unanswered_names),
+            _sentence_case(f"{ASK_BACKS}, {not_understood} und {off_topic}"),
+            _rates_explanation(not_understood) + _rates_chart(insights, rate_names),
+            _rates_table(insights, rate_names),
+        ),
+        _section(
+            f"{ASK_BACKS}: welches Thema gewählt wurde",
+            _ask_back_summary(insights),
+            _ask_back_table(name_ask_backs(insights.ask_backs, topic_names)),
         ),
         _section("Häufigste unbeantwortete Nachrichten (maskiert)", "", _unanswered_table(insights)),
         _section("Antworten mit Notfallhinweis pro Woche", _red_flag_chart(insights), ""),
@@ -94,14 +106,24 @@ def _channels_chart(insights: Insights) -> str:
     return _svg(figure)
 
 
+def _rates_explanation(not_understood: str) -> str:
+    return (
+        f"<p>Nachrichten, die der Assistent keinem Thema sicher zuordnen konnte (bei den Themen oben "
+        f"„{html.escape(not_understood)}“), bekommen eine {ASK_BACK} mit zwei naheliegenden Themen zur Wahl, "
+        f"wenn es solche gibt, sonst die Antwort „{html.escape(not_understood)}“ mit der Themenliste. "
+        "Anteile in Prozent aller Nachrichten der Woche.</p>"
+    )
+
+
 def _rates_chart(insights: Insights, names: Sequence[str]) -> str:
-    """`names`: of the fallback and of the off-topic messages, as in the topics table."""
+    """`names`: of the ask-backs, the not understood and the off-topic messages, as in the table."""
     weeks = list(insights.weeks)
     if not weeks:
         return ""
     figure, axes = plt.subplots(figsize=(8, 3))
-    axes.plot(weeks, [100 * insights.weeks[w].fallback_rate for w in weeks], marker="o", label=names[0])
-    axes.plot(weeks, [100 * insights.weeks[w].out_of_scope_rate for w in weeks], marker="s", label=names[1])
+    axes.plot(weeks, [100 * insights.weeks[w].asked_back_rate for w in weeks], marker="^", label=names[0])
+    axes.plot(weeks, [100 * insights.weeks[w].not_understood_rate for w in weeks], marker="o", label=names[1])
+    axes.plot(weeks, [100 * insights.weeks[w].out_of_scope_rate for w in weeks], marker="s", label=names[2])
     axes.set_ylabel("% der Nachrichten")
     axes.set_ylim(bottom=0)
     axes.legend(fontsize=8)
@@ -162,11 +184,65 @@ def _rates_table(insights: Insights, names: Sequence[str]) -> str:
             [
                 w,
                 f.user_messages,
-                f"{f.fallbacks} ({100 * f.fallback_rate:.0f} %)",
+                f"{f.asked_back} ({100 * f.asked_back_rate:.0f} %)",
+                f"{f.not_understood} ({100 * f.not_understood_rate:.0f} %)",
                 f"{f.out_of_scope} ({100 * f.out_of_scope_rate:.0f} %)",
             ]
             for w, f in insights.weeks.items()
         ],
+    )
+
+
+def name_ask_backs(
+    ask_backs: Dict[Tuple[str, ...], AskBackFigures], topic_names: TopicNames
+) -> Dict[Tuple[str, ...], AskBackFigures]:
+    """The ask-backs by the German names of the offered topics, sorted as staff look them up; topics that
+    share a name (intents of an earlier model) are added up."""
+    named: Dict[Tuple[str, ...], AskBackFigures] = {}
+    for offered, figures in ask_backs.items():
+        names = tuple(sorted((topic_names.name(intent) for intent in offered), key=str.casefold))
+        total = named.setdefault(names, AskBackFigures())
+        total.asked += figures.asked
+        total.chosen.update(topic_names.rename(figures.chosen))
+        total.typed_other += figures.typed_other
+        total.left += figures.left
+    return named
+
+
+def _ask_back_summary(insights: Insights) -> str:
+    asked = sum(figures.asked for figures in insights.ask_backs.values())
+    if not asked:
+        return f"<p>Keine {ASK_BACKS}.</p>"
+    chosen = sum(sum(figures.chosen.values()) for figures in insights.ask_backs.values())
+    return (
+        f"<p>{asked} {ASK_BACKS}; nach {chosen} davon ({100 * chosen / asked:.0f} %) wählten die "
+        "Patientinnen und Patienten eines der angebotenen Themen (angeklickt oder geschrieben), sonst "
+        "schrieben sie etwas anderes oder verließen das Gespräch.</p>"
+    )
+
+
+def _ask_back_table(named: Dict[Tuple[str, ...], AskBackFigures]) -> str:
+    if not named:
+        return ""
+    rows = [
+        [
+            " oder ".join(f"„{name}“" for name in names) or "ohne Themen",
+            figures.asked,
+            ", ".join(f"{figures.chosen[name]} × {name}" for name in dict.fromkeys(names)),
+            figures.typed_other,
+            figures.left,
+        ]
+        for names, figures in sorted(named.items(), key=lambda item: (-item[1].asked, item[0]))
+    ]
+    return _table(
+        [
+            "Themen zur Wahl",
+            ASK_BACKS,
+            "gewählt",
+            "etwas anderes geschrieben",
+            "Gespräch verlassen",
+        ],
+        rows,
     )
 
 
