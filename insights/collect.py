@@ -42,6 +42,7 @@ from typing import Any, Dict, Iterable, List, Optional, Tuple
 from rasa.core.tracker_store import SQLTrackerStore
 
 from practice.masking import mask_contact_data
+from practice.topics import intent_of_payload
 
 USER = "user"
 ACTION = "action"
@@ -177,22 +178,11 @@ def _bot_message(conversation: int, timestamp: float, stored: Dict[str, Any]) ->
     offered = tuple(
         intent
         for intent in (
-            _intent_of_payload(button.get("payload")) for button in buttons if isinstance(button, dict)
+            intent_of_payload(button.get("payload")) for button in buttons if isinstance(button, dict)
         )
         if intent
     )
     return StoredEvent(conversation, BOT, timestamp, None, None, None, None, response, offered)
-
-
-def _intent_of_payload(payload: Any) -> Optional[str]:
-    """`/intent` -> intent; None for links, texts and payloads that also set entities (a detail of a
-    topic, not a topic to choose)."""
-    if not isinstance(payload, str) or not payload.startswith("/"):
-        return None
-    intent = payload[1:].strip()
-    if not intent or any(sign in intent for sign in "{@ "):
-        return None
-    return intent
 
 
 def aggregate(events: Iterable[StoredEvent]) -> Insights:

@@ -5,7 +5,8 @@ events table.
 
 The trained model is not used: which message the NLU finds ambiguous depends on its training, so each
 message brings the parse data Rasa's FallbackClassifier would give it, and the turns are logged in the
-order Rasa's MessageProcessor logs them (the action, then its events, then action_listen).
+order Rasa's MessageProcessor logs them (the action, then its events, then action_listen). That way every
+kind of reply can be stored on purpose; test_report.py holds one ask-back with the real Rasa server.
 """
 
 from __future__ import annotations

@@ -10,12 +10,14 @@ from pathlib import Path
 
 import pytest
 
+from actions.ask_back import fallback_thresholds, two_close_topics
 from insights.collect import collect, iso_week
 from insights.render import render_report
 from insights.topics import load_topic_names
 from privacy.store import open_tracker_store
 from tests.conftest import PROJECT_ROOT
 from tests.e2e.servers import Assistant
+from tests.e2e.test_rest_conversations import TWO_TOPIC_QUESTIONS
 from tests.insights.page_text import internal_names_in, page_text
 
 pytestmark = pytest.mark.e2e
@@ -28,16 +30,36 @@ CONVERSATIONS = {
     "off-topic": ["Wie wird das Wetter morgen in Berlin?", "xqzv blorp 0171 2345678 wibble"],
     "buttons": ["/greet", "/what_is_leaky_gut", "/affirm"],
 }
+# One more: a question the model finds a near-tie between two topics, asked back, and the patient clicks
+# the second topic offered.
+ALL_CONVERSATIONS, ALL_MESSAGES = len(CONVERSATIONS) + 1, sum(map(len, CONVERSATIONS.values())) + 2
 
 
 @pytest.fixture(scope="module")
-def assistant(tmp_path_factory, model_path: Path):
+async def near_tie(nlu_agent) -> str:
+    """The first of the e2e tests' two-topic questions that the loaded model asks back on."""
+    for question in TWO_TOPIC_QUESTIONS:
+        parsed = await nlu_agent.parse_message(question)
+        if parsed["intent"]["name"] == "nlu_fallback" and two_close_topics(
+            parsed["intent_ranking"], *fallback_thresholds()
+        ):
+            return question
+    pytest.fail("none of the two-topic questions is a near-tie for this model: add one")
+
+
+@pytest.fixture(scope="module")
+def assistant(tmp_path_factory, model_path: Path, near_tie: str):
     running = Assistant(tmp_path_factory.mktemp("insights")).start()
     senders = {}
     for name, messages in CONVERSATIONS.items():
         senders[name] = f"insights-{name}-{uuid.uuid4().hex[:6]}"
         for message in messages:
             running.say(senders[name], message)
+    senders["ask-back"] = f"insights-ask-back-{uuid.uuid4().hex[:6]}"
+    [ask_back] = running.say(senders["ask-back"], near_tie)
+    running.offered = [button["payload"].lstrip("/") for button in ask_back["buttons"]]
+    running.say(senders["ask-back"], ask_back["buttons"][1]["payload"])
+    running.near_tie = near_tie
     running.senders = senders
     yield running
     running.stop()
@@ -67,15 +89,15 @@ def sql_value(assistant, query: str) -> int:
 
 
 def test_totals_match_the_events_table(assistant, insights) -> None:
-    assert insights.conversations == len(CONVERSATIONS)
+    assert insights.conversations == ALL_CONVERSATIONS
     assert insights.conversations == sql_value(
         assistant, "SELECT COUNT(DISTINCT sender_id) FROM events WHERE type_name = 'user'"
     )
     assert insights.user_messages == sql_value(
         assistant, "SELECT COUNT(*) FROM events WHERE type_name = 'user'"
     )
-    assert insights.user_messages == sum(len(messages) for messages in CONVERSATIONS.values())
-    assert insights.average_conversation_length == pytest.approx(12 / 6)  # 12 messages in 6 conversations
+    assert insights.user_messages == ALL_MESSAGES
+    assert insights.average_conversation_length == pytest.approx(ALL_MESSAGES / ALL_CONVERSATIONS)
 
 
 def test_topics_per_week_match_the_events_table(assistant, insights) -> None:
@@ -94,7 +116,7 @@ def test_channel_shares_match_the_events_table(assistant, insights) -> None:
         "SELECT json_extract(data, '$.input_channel'), COUNT(*) FROM events "
         "WHERE type_name = 'user' GROUP BY 1",
     )
-    assert dict(insights.channels) == dict(rows) == {"rest": 12}
+    assert dict(insights.channels) == dict(rows) == {"rest": ALL_MESSAGES}
 
 
 def test_fallback_out_of_scope_and_red_flags_match_the_events_table(assistant, insights) -> None:
@@ -139,7 +161,28 @@ def test_booking_funnel_matches_the_events_table(assistant, insights) -> None:
         accepted,
         requested,
     )
-    assert (offered, accepted, requested) == (3, 2, 3)
+    # The topic chosen after the ask-back may end with an offer of its own.
+    assert (accepted, requested) == (2, 3) and offered in (3, 4)
+
+
+def test_the_ask_back_and_the_choice_match_the_events_table(assistant, insights, topic_names) -> None:
+    asked_back = sql(
+        assistant,
+        "SELECT sender_id FROM events WHERE type_name = 'bot' "
+        "AND json_extract(data, '$.metadata.utter_action') = 'utter_ask_back'",
+    )
+    assert asked_back == [(assistant.senders["ask-back"],)]
+    assert sum(week.asked_back for week in insights.weeks.values()) == 1
+    fallbacks = sum(week.fallbacks for week in insights.weeks.values())
+    assert sum(week.not_understood for week in insights.weeks.values()) == fallbacks - 1
+    first, second = assistant.offered
+    [(offered, figures)] = insights.ask_backs.items()
+    assert offered == tuple(sorted([first, second]))
+    assert (figures.asked, dict(figures.chosen), figures.typed_other, figures.left) == (1, {second: 1}, 0, 0)
+    assert assistant.near_tie not in dict(insights.unanswered)  # a topic was chosen: answered
+    text = page_text(render_report(insights, topic_names))
+    assert f"1 × {topic_names.name(second)}" in text and f"0 × {topic_names.name(first)}" in text
+    assert assistant.near_tie not in text
 
 
 def test_html_is_self_contained_and_holds_no_sender_ids(assistant, insights, topic_names) -> None:
@@ -194,8 +237,8 @@ def test_make_report_writes_the_file(assistant, tmp_path: Path) -> None:
         },
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip() == f"report: 6 conversations, written to {out}"
+    assert result.stdout.strip() == f"report: {ALL_CONVERSATIONS} conversations, written to {out}"
     page = out.read_text(encoding="utf-8")
-    assert "6 Gespräche, 12 Nachrichten" in page
+    assert f"{ALL_CONVERSATIONS} Gespräche, {ALL_MESSAGES} Nachrichten" in page
     assert "Was ist Leaky Gut?" in page_text(page)
     assert internal_names_in(page_text(page), load_topic_names().names) == []
