@@ -1,6 +1,8 @@
-"""Intent accuracy and "nicht verstanden" rate of a trained model on the FAQ evaluation sets.
+"""Intent accuracy, "nicht verstanden" and ask-back rates of a trained model on FAQ evaluation sets.
 
-python -m tests.nlu.evaluate [model.tar.gz]   (default: models/leaky-gut-assistant.tar.gz)
+python -m tests.nlu.evaluate [model.tar.gz] [set ...]
+  model: default models/leaky-gut-assistant.tar.gz; sets: names of files in tests/nlu/ (default
+  holdout blind sealed). fresh_sealed is sealed: score it once, at the end of a piece of work.
 """
 
 from __future__ import annotations
@@ -9,14 +11,16 @@ import asyncio
 import logging
 import sys
 from pathlib import Path
+from typing import List
 
-from tests.nlu.holdout import HOLDOUT_PATH, accuracy, load_unseen, noisy_holdout
+from actions.ask_back import fallback_thresholds, two_close_topics
+from tests.nlu.holdout import HOLDOUT_PATH, load_unseen, noisy_holdout
 
-SETS = [HOLDOUT_PATH, HOLDOUT_PATH.with_name("blind.yml"), HOLDOUT_PATH.with_name("sealed.yml")]
+DEFAULT_SETS = ["holdout", "blind", "sealed"]
 MODEL = Path(__file__).resolve().parents[2] / "models" / "leaky-gut-assistant.tar.gz"
 
 
-async def main(model: Path) -> None:
+async def main(model: Path, set_names: List[str]) -> None:
     from rasa.core.agent import Agent
     from rasa.utils.common import configure_logging_and_warnings
     from rasa.utils.log_utils import configure_structlog
@@ -24,17 +28,31 @@ async def main(model: Path) -> None:
     configure_logging_and_warnings(logging.WARNING)
     configure_structlog(logging.WARNING)  # Rasa's debug log would print every message text
     agent = Agent.load(str(model))
-    for path in SETS:
-        clean = load_unseen(path)
+    thresholds = fallback_thresholds()
+    for name in set_names:
+        clean = load_unseen(HOLDOUT_PATH.with_name(f"{name}.yml"))
         for variant, examples in (("clean", clean), ("noisy", noisy_holdout(clean))):
-            predicted = {e.text: (await agent.parse_message(e.text))["intent"]["name"] for e in examples}
-            score, _ = accuracy(examples, predicted.__getitem__)
-            fallback = sum(name == "nlu_fallback" for name in predicted.values()) / len(predicted)
+            correct = fallback = asked_back = right_topic_offered = 0
+            for example in examples:
+                parsed = await agent.parse_message(example.text)
+                intent = parsed["intent"]["name"]
+                correct += intent == example.intent
+                if intent == "nlu_fallback":
+                    fallback += 1
+                    topics = two_close_topics(parsed.get("intent_ranking") or [], *thresholds)
+                    asked_back += topics is not None
+                    right_topic_offered += topics is not None and example.intent in topics
+            total = len(examples)
             print(
-                f"{path.stem:>8} {variant}: intent accuracy {score:.3f}, "
-                f"nicht verstanden {fallback:.3f} ({len(examples)} messages)"
+                f"{name:>12} {variant}: intent accuracy {correct / total:.3f}, "
+                f"nicht verstanden {fallback / total:.3f} (of these asked back {asked_back}, "
+                f"{right_topic_offered} offering the right topic), "
+                f"right answer or right topic offered {(correct + right_topic_offered) / total:.3f} "
+                f"({total} messages)"
             )
 
 
 if __name__ == "__main__":
-    asyncio.run(main(Path(sys.argv[1]) if len(sys.argv) > 1 else MODEL))
+    arguments = sys.argv[1:]
+    model = Path(arguments.pop(0)) if arguments and arguments[0].endswith(".tar.gz") else MODEL
+    asyncio.run(main(model, arguments or DEFAULT_SETS))
