@@ -30,7 +30,6 @@ from addons import (
     log_privacy,
     processor,
     resilient_action,
-    rule_matching,
     storage_guard,
 )
 from addons.speedup_mode import InvalidSpeedupMode, SpeedupMode
@@ -183,17 +182,6 @@ SPEEDUPS: Tuple[Patch, ...] = (
         "addons/graph_runner.py",
         ("rasa.engine.runner.dask.DaskGraphRunner",),
         graph_runner.install,
-    ),
-    Patch(
-        "rule-matching",
-        "rules matched only as far back as the longest rule",
-        "speed-up",
-        "addons/rule_matching.py",
-        (
-            "rasa.core.policies.rule_policy.RulePolicy._get_possible_keys",
-            "rasa.core.policies.memoization.MemoizationPolicy.load",
-        ),
-        rule_matching.install,
     ),
     Patch(
         "event-lookup",
