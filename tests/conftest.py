@@ -13,6 +13,16 @@ MODEL_PATH = PROJECT_ROOT / "models" / "leaky-gut-assistant.tar.gz"
 Sanic.test_mode = True
 
 
+@pytest.fixture(scope="module")
+def platforms():
+    """A stand-in for the messengers' send APIs (Graph, WhatsApp Cloud, Telegram), one per test module."""
+    from tests.channels.platform_standin import PlatformStandIn
+
+    stand_in = PlatformStandIn().start()
+    yield stand_in
+    stand_in.stop()
+
+
 @pytest.fixture(scope="session")
 def model_path() -> Path:
     if not MODEL_PATH.exists():

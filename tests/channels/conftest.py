@@ -1,14 +1,5 @@
 import pytest
 
-from tests.channels.platform_standin import PlatformStandIn
-
-
-@pytest.fixture(scope="module")
-def platforms():
-    stand_in = PlatformStandIn().start()
-    yield stand_in
-    stand_in.stop()
-
 
 @pytest.fixture
 def api_base(platforms, monkeypatch) -> str:

@@ -15,7 +15,6 @@ from typing import Dict, List
 
 import pytest
 
-from tests.channels.platform_standin import PlatformStandIn
 from tests.e2e.servers import Assistant
 from tests.e2e.test_messengers import (
     PLATFORMS,
@@ -30,13 +29,6 @@ pytestmark = pytest.mark.e2e
 
 QUESTIONS = ("Was ist Leaky Gut?", "Wie wird es festgestellt?")  # each answered with buttons
 REST_MESSAGES = 20
-
-
-@pytest.fixture(scope="module")
-def platforms():
-    stand_in = PlatformStandIn().start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ import requests
 
 from channels.messenger_common import messenger_texts
 from practice.config import load_practice_config
-from tests.channels.platform_standin import PlatformStandIn, Recorded, telegram_keyboard
+from tests.channels.platform_standin import Recorded, telegram_keyboard
 from tests.e2e.servers import Assistant, free_port
 
 pytestmark = pytest.mark.e2e
@@ -49,13 +49,6 @@ def messenger_env(api_base: str) -> Dict[str, str]:
         "GRAPH_API_BASE": api_base,
         "TELEGRAM_API_BASE": api_base,
     }
-
-
-@pytest.fixture(scope="module")
-def platforms():
-    stand_in = PlatformStandIn().start()
-    yield stand_in
-    stand_in.stop()
 
 
 @pytest.fixture(scope="module")
