@@ -32,6 +32,7 @@ class PracticeConfig:
     email: str
     booking_url: str
     opening_hours: str
+    appointment_with: str  # "einen Termin {appointment_with} vereinbaren": who treats, as true as the page
     privacy_notice: str  # with the controller, the retention period and the policy link filled in
     retention_days: int
     controller_name: str
@@ -46,6 +47,7 @@ class PracticeConfig:
             "email": self.email,
             "booking_url": self.booking_url,
             "opening_hours": self.opening_hours,
+            "appointment_with": self.appointment_with,
         }
 
 
@@ -102,6 +104,7 @@ def parse_practice_config(raw: Any, source: str = "practice config") -> Practice
         email=_text(practice, "email", source),
         booking_url=_text(practice, "booking_url", source),
         opening_hours=_text(practice, "opening_hours", source),
+        appointment_with=_text(practice, "appointment_with", source),
         privacy_notice=_filled_notice(
             _text(privacy, "notice", source),
             {

@@ -105,3 +105,16 @@ def test_action_server_stops_at_start_up_with_a_clear_message(tmp_path: Path, co
     )
     assert result.returncode != 0
     assert "PracticeConfigError" in result.stderr and str(path) in result.stderr
+
+
+def test_the_practitioner_is_named_as_configured_and_by_default_only_as_the_practice() -> None:
+    # The approved page names no title ("In meiner Praxis begleite ich Sie"): no "Arzt" unless configured.
+    assert load_practice_config().appointment_with == "in der Praxis"
+    configured = parse_practice_config(_with("practice", "appointment_with", "bei Dr. med. Anna Beispiel"))
+    assert configured.template_values()["appointment_with"] == "bei Dr. med. Anna Beispiel"
+
+
+def test_the_booking_offers_name_whom_the_appointment_is_with_from_config() -> None:
+    responses = yaml.safe_load(Path("domain.yml").read_text(encoding="utf-8"))["responses"]
+    for variation in responses["utter_offer_booking"]:
+        assert "{appointment_with}" in variation["text"]
