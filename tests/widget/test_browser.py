@@ -2,6 +2,9 @@
 
 The tests of this module share one assistant and run in file order: the conversation of the first tests
 is the one that is reloaded, and the last test stops and restarts the Rasa server.
+
+Accessibility is checked with axe-core (the npm package pinned in widget/package-lock.json) against the
+WCAG 2.1 A/AA rules, in every state a patient sees: closed, consent, chat, answers with buttons, outage.
 """
 
 from __future__ import annotations
@@ -9,8 +12,9 @@ from __future__ import annotations
 import re
 import shutil
 import sqlite3
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, List
+from typing import Dict, Iterator, List
 
 import pytest
 import requests
@@ -36,6 +40,8 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
+DESKTOP = {"width": 1280, "height": 800}
+MOBILE = {"width": 360, "height": 740}
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 DOCS = PROJECT_ROOT / "docs"
 STORAGE_KEY = "praxis-chat-widget-v1"
@@ -43,6 +49,8 @@ ANSWER_TIMEOUT_MS = 30_000
 RESTART_TIMEOUT_MS = 240_000
 TEXTS = yaml.safe_load((PROJECT_ROOT / "config" / "practice.yml").read_text(encoding="utf-8"))["widget"]
 XSS_PROBE = "<img src=x onerror=alert(1)>"
+AXE_SCRIPT = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
+AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture(scope="module")
@@ -73,6 +81,48 @@ def browser():
         launched.close()
 
 
+@dataclass(frozen=True)
+class AxeCore:
+    script: str = field(repr=False)  # over half a megabyte: kept out of pytest's failure report
+
+
+@pytest.fixture(scope="module")
+def axe() -> AxeCore:
+    if not AXE_SCRIPT.exists():
+        pytest.skip(
+            f"NOTICE: accessibility checks NOT run: {AXE_SCRIPT.relative_to(PROJECT_ROOT)} is missing "
+            "(make install runs npm ci in widget/, which installs the pinned axe-core)"
+        )
+    return AxeCore(AXE_SCRIPT.read_text(encoding="utf-8"))
+
+
+def axe_violations(page, axe: AxeCore) -> List[str]:
+    """axe-core's WCAG 2.1 A/AA violations on the page as it is now, one line per rule and element."""
+    if not page.evaluate("typeof window.axe === 'object'"):
+        # Through the DevTools protocol: the page's CSP rightly forbids inline scripts.
+        page.evaluate(axe.script)
+    violations = page.evaluate(
+        """options => axe.run(document, options).then(result => result.violations.map(violation => ({
+            id: violation.id,
+            impact: violation.impact,
+            help: violation.help,
+            targets: violation.nodes.map(node => node.target.join(" >>> ")),
+        })))""",
+        AXE_OPTIONS,
+    )
+    return [
+        f"{violation['id']} ({violation['impact']}) at {target}: {violation['help']}"
+        for violation in violations
+        for target in violation["targets"]
+    ]
+
+
+def assert_no_axe_violations(found_by_state: Dict[str, List[str]]) -> None:
+    """All states are checked before failing, so one run lists everything that needs fixing."""
+    report = [f"{state}: {line}" for state, lines in found_by_state.items() for line in lines]
+    assert not report, "axe-core found WCAG 2.1 A/AA violations:\n" + "\n".join(report)
+
+
 class PageWatch:
     """What a page did that a patient would not see: dialogs, CSP violations, script errors, requests."""
 
@@ -95,7 +145,7 @@ class PageWatch:
 @pytest.fixture(scope="module")
 def chat(browser, assistant: Assistant, widget_server: WidgetServer):
     """One desktop tab for the module's conversation."""
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
     page = context.new_page()
     page.watch = PageWatch(page, widget_server.rasa_url)
     page.goto(widget_server.url + "/")
@@ -217,7 +267,60 @@ def test_aria_roles_and_labels(chat) -> None:
     expect(chat.get_by_role("button", name=TEXTS["send_button"])).to_be_visible()
     expect(chat.get_by_role("button", name=TEXTS["close_button"])).to_be_visible()
     expect(chat.get_by_role("status")).to_have_count(1)
+    expect(chat.get_by_role("banner")).to_have_count(1)  # the host page's header; the widget adds none
     expect(log.locator(".pcw-message--user .pcw-sr-only").first).to_have_text(TEXTS["user_label"] + ": ")
+
+
+def relative_luminance(css_rgb: str) -> float:
+    """WCAG 2.1 relative luminance of an opaque computed colour such as 'rgb(184, 110, 0)'."""
+    channels = [int(value) / 255 for value in re.findall(r"\d+", css_rgb)[:3]]
+    linear = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(first: str, second: str) -> float:
+    lighter, darker = sorted((relative_luminance(first), relative_luminance(second)), reverse=True)
+    return (lighter + 0.05) / (darker + 0.05)
+
+
+FOCUS_INDICATOR = """() => {
+    const focused = document.activeElement;
+    const style = getComputedStyle(focused);
+    // The text field shows focus by its border turning blue; everything else by an outline with a gap:
+    // either way the indicator stands against the background of what is around the element.
+    const isInput = focused.matches("input");
+    let around = focused.parentElement;
+    while (around && getComputedStyle(around).backgroundColor === "rgba(0, 0, 0, 0)") {
+        around = around.parentElement;
+    }
+    return {
+        inWidget: Boolean(focused.closest(".pcw-root")),
+        name: focused.className || focused.tagName,
+        shown: isInput || style.outlineStyle !== "none",
+        indicator: isInput ? style.borderTopColor : style.outlineColor,
+        background: around ? getComputedStyle(around).backgroundColor : "rgb(255, 255, 255)",
+    };
+}"""
+
+
+def test_every_focus_indicator_has_3_to_1_contrast(chat) -> None:
+    """WCAG 1.4.11, which axe-core does not check: Tab once round the open chat, looking at each stop."""
+    chat.get_by_label(TEXTS["input_label"]).focus()
+    seen: Dict[str, dict] = {}
+    for _ in range(40):
+        chat.keyboard.press("Tab")
+        focus = chat.evaluate(FOCUS_INDICATOR)
+        if focus["inWidget"]:
+            seen.setdefault(focus["name"], focus)
+        if chat.evaluate("document.activeElement.id") == "pcw-input":
+            break
+    assert {"pcw-close", "pcw-log", "pcw-primary pcw-send", "pcw-input"} <= set(seen), seen
+    weak = {
+        name: round(contrast_ratio(focus["indicator"], focus["background"]), 2)
+        for name, focus in seen.items()
+        if not focus["shown"] or contrast_ratio(focus["indicator"], focus["background"]) < 3
+    }
+    assert weak == {}, f"focus indicators without 3:1 contrast to their background: {weak}"
 
 
 def test_no_csp_violation_or_script_error_so_far(chat) -> None:
@@ -228,8 +331,8 @@ def test_screenshots_desktop_and_360px(browser, assistant: Assistant, widget_ser
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     DOCS.mkdir(exist_ok=True)
     for name, viewport in (
-        ("desktop", {"width": 1280, "height": 800}),
-        ("mobile", {"width": 360, "height": 740}),
+        ("desktop", DESKTOP),
+        ("mobile", MOBILE),
     ):
         context = browser.new_context(viewport=viewport, locale="de-DE")
         page = context.new_page()
@@ -253,7 +356,7 @@ def test_screenshots_desktop_and_360px(browser, assistant: Assistant, widget_ser
 
 
 def test_keyboard_only(browser, assistant: Assistant, widget_server: WidgetServer) -> None:
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="de-DE")
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
     page = context.new_page()
     page.goto(widget_server.url + "/")
     launcher = page.get_by_role("button", name=TEXTS["open_button"])
@@ -285,6 +388,64 @@ def test_keyboard_only(browser, assistant: Assistant, widget_server: WidgetServe
     expect(launcher).to_be_focused()
     expect(launcher).to_have_attribute("aria-expanded", "false")
     context.close()
+
+
+@pytest.mark.parametrize("viewport", [DESKTOP, MOBILE], ids=["desktop", "360px"])
+def test_no_axe_violations_from_the_closed_widget_to_answers_with_buttons(
+    browser, axe: AxeCore, assistant: Assistant, widget_server: WidgetServer, viewport: Dict[str, int]
+) -> None:
+    context = browser.new_context(viewport=viewport, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.goto(widget_server.url + "/")
+        found: Dict[str, List[str]] = {}
+        launcher = page.get_by_role("button", name=TEXTS["open_button"])
+        expect(launcher).to_be_visible()
+        found["closed widget"] = axe_violations(page, axe)
+
+        launcher.click()
+        expect(page.get_by_role("button", name=TEXTS["consent_button"])).to_be_focused()
+        found["consent screen"] = axe_violations(page, axe)
+
+        page.get_by_role("button", name=TEXTS["consent_button"]).click()
+        expect(page.get_by_role("button", name="Was ist Leaky Gut?")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        found["after consent: greeting with quick replies"] = axe_violations(page, axe)
+
+        send(page, "Sieht man Leaky Gut bei einer Darmspiegelung?")
+        expect(page.get_by_role("button", name="Nein, danke")).to_be_visible(timeout=ANSWER_TIMEOUT_MS)
+        found["answered question with quick replies"] = axe_violations(page, axe)
+
+        page.get_by_role("button", name="Ja, Termin vereinbaren").click()
+        expect(page.get_by_role("link", name=re.compile("Online-Termin buchen"))).to_be_visible(
+            timeout=ANSWER_TIMEOUT_MS
+        )
+        expect(page.get_by_role("link", name=re.compile("Online-Termin buchen"))).to_have_accessible_name(
+            "Online-Termin buchen " + TEXTS["new_window_hint"]  # no "↗": that arrow is decoration
+        )
+        found["answer with a link button"] = axe_violations(page, axe)
+    finally:
+        context.close()
+    assert_no_axe_violations(found)
+
+
+def test_no_axe_violations_while_the_server_is_unreachable(
+    browser, axe: AxeCore, widget_server: WidgetServer
+) -> None:
+    """The browser refuses every request to Rasa here; the real outage is the test further down."""
+    context = browser.new_context(viewport=DESKTOP, locale="de-DE")
+    try:
+        page = context.new_page()
+        page.route(re.compile("^" + re.escape(widget_server.rasa_url)), lambda route: route.abort())
+        page.goto(widget_server.url + "/")
+        page.get_by_role("button", name=TEXTS["open_button"]).click()
+        page.get_by_role("button", name=TEXTS["consent_button"]).click()
+        expect(page.get_by_role("alert")).to_contain_text("Server nicht erreichbar", timeout=30_000)
+        page.get_by_label(TEXTS["input_label"]).fill("Hallo")
+        page.get_by_label(TEXTS["input_label"]).press("Enter")  # nothing sent; the message stays typed
+        found = {"server unreachable": axe_violations(page, axe)}
+    finally:
+        context.close()
+    assert_no_axe_violations(found)
 
 
 @pytest.mark.parametrize("transport", ["polling", "websocket"])

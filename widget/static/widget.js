@@ -120,13 +120,15 @@
     });
     panel.hidden = true;
 
-    const header = element("header", "pcw-header");
+    // A div, not <header>: inside the dialog a header would be a second "banner" landmark on the host page.
+    const header = element("div", "pcw-header");
     const heading = element("div", "pcw-heading");
     heading.append(
       textElement("h2", "pcw-title", texts.title, { id: "pcw-title" }),
       textElement("p", "pcw-subtitle", texts.subtitle, { id: "pcw-subtitle" })
     );
-    const close = textElement("button", "pcw-close", "×", { type: "button", "aria-label": texts.close_button });
+    const close = element("button", "pcw-close", { type: "button", "aria-label": texts.close_button });
+    close.append(textElement("span", null, "×", { "aria-hidden": "true" }));  // the label is the name, not "×"
     header.append(heading, close);
 
     const consent = element("div", "pcw-consent");
