@@ -90,6 +90,7 @@ class SafetyPatterns:
     harmless_causes: Tuple[Pattern[str], ...]
     current: Tuple[Pattern[str], ...]
     personal_context: Tuple[Pattern[str], ...]
+    relative_context: Tuple[Pattern[str], ...]
     animals: Tuple[Pattern[str], ...]
     red_flags: Tuple[RedFlagRule, ...]
     combinations: Tuple[CombinationRule, ...]
@@ -217,6 +218,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
             _compile_word_pattern(pattern, "personal_context")
             for pattern in _string_list(data, "personal_context")
         ),
+        relative_context=_word_patterns(data, "relative_context"),
         animals=tuple(_compile_word_pattern(pattern, "animals") for pattern in _string_list(data, "animals")),
         red_flags=_compile_red_flags(data.get("red_flags")),
         combinations=_compile_combinations(data.get("combinations") or []),
@@ -362,6 +364,11 @@ def mentions_own_situation(text: str) -> bool:
         for clause in _split_clauses(text or "")
         for pattern in PATTERNS.personal_context
     )
+
+
+def mentions_relatives_situation(text: str) -> bool:
+    """Tell whether the user speaks about the body or health of someone close ("Mein Sohn hat ...")."""
+    return any(_matches_any(PATTERNS.relative_context, clause.text) for clause in _split_clauses(text or ""))
 
 
 def is_about_an_animal(text: str) -> bool:

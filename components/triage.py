@@ -4,6 +4,9 @@ It runs after the FAQ classifier but does not depend on it: its two parts are th
 components/safety_checks.py (alarm terms, combinations, negation, animals) and a classifier trained
 only on triage data (components/triage_model.py), for what rules cannot cover. A `crisis` found by
 either part is answered with 112 and the TelefonSeelsorge; an `emergency` with the somatic advice.
+A rule's `emergency` also needs the classifier's confirmation, a low bar: rules see alarm words, while
+the classifier, trained on many near-misses, also sees the context that makes such words harmless (a
+knowledge question, a TV series, an illness that is over). A rule's `crisis` needs no confirmation.
 
 Rasa's parse result reports the intent `red_flag` for both urgent outcomes (the contract with the
 rules, stories and every evaluation), and entities that choose the answer:
@@ -13,7 +16,8 @@ rules, stories and every evaluation), and entities that choose the answer:
   answer says when 112 is the number)
 - `urgent_subject`: self | other (the answer then speaks about the other person)
 A `red_flag` guessed by the FAQ classifier is never kept: only this stage decides what is urgent.
-Every typed message also gets `own_situation` (does the user speak about their own body?).
+Every typed message also gets `own_situation` (does the user speak about their own body?) and
+`relative_situation` (or, if not, about the body of someone close?), which choose the booking offer.
 """
 
 from __future__ import annotations
@@ -45,7 +49,13 @@ from rasa.shared.nlu.training_data.training_data import TrainingData
 from sklearn.pipeline import Pipeline
 
 from components import triage_model
-from components.safety_checks import find_red_flag, is_about_an_animal, mentions_own_situation
+from components.safety_checks import (
+    RedFlagHit,
+    find_red_flag,
+    is_about_an_animal,
+    mentions_own_situation,
+    mentions_relatives_situation,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +64,7 @@ RED_FLAG_TYPE_ENTITY = "red_flag_type"
 EMERGENCY_LEVEL_ENTITY = "emergency_level"
 URGENT_SUBJECT_ENTITY = "urgent_subject"
 OWN_SITUATION_ENTITY = "own_situation"
+RELATIVE_SITUATION_ENTITY = "relative_situation"
 MODEL_FILE = "triage.skops"
 SUBJECT_MODEL_FILE = "subject.skops"
 OTHER_PERSON_THRESHOLD = 0.5
@@ -78,6 +89,7 @@ class TriageStage(GraphComponent):
             "C": 10.0,
             "crisis_threshold": 0.5,
             "emergency_threshold": 0.5,
+            "rule_confirmation_threshold": 0.0,
         }
 
     @classmethod
@@ -96,6 +108,11 @@ class TriageStage(GraphComponent):
         subject_pipeline: Optional[Pipeline] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
+        self._thresholds = Thresholds(
+            float(self._config["crisis_threshold"]),
+            float(self._config["emergency_threshold"]),
+            float(self._config["rule_confirmation_threshold"]),
+        )
         self._model_storage = model_storage
         self._resource = resource
         self._pipeline = pipeline
@@ -155,9 +172,7 @@ class TriageStage(GraphComponent):
 
     def triage(self, text: str) -> TriageResult:
         scores = self._scorer.probabilities(text) if self._scorer else {}
-        result = triage_text(
-            text, scores, float(self._config["crisis_threshold"]), float(self._config["emergency_threshold"])
-        )
+        result = triage_text(text, scores, self._thresholds)
         if result.outcome != "none" and self._subject_scorer is not None:
             result = with_subject(result, self._subject_scorer.probabilities(text)["other"])
         return result
@@ -171,27 +186,65 @@ class TriageStage(GraphComponent):
         return messages
 
 
-def triage_text(
-    text: str, scores: Dict[str, float], crisis_threshold: float, emergency_threshold: float
-) -> TriageResult:
-    """The outcome for one typed message from the rules and the classifier's scores.
+@dataclass(frozen=True)
+class Thresholds:
+    """The classifier's thresholds (config.yml), chosen together by tests/triage/tune.py."""
+
+    crisis: float
+    emergency: float
+    rule_confirmation: float = 0.0
+
+
+@dataclass(frozen=True)
+class RuleFindings:
+    """What the rules found in one message: its red flag, if any, and whether it is about an animal."""
+
+    hit: Optional[RedFlagHit]
+    about_an_animal: bool
+
+
+def rule_findings(text: str) -> RuleFindings:
+    hit = find_red_flag(text)
+    return RuleFindings(hit, is_about_an_animal(text))
+
+
+def triage_text(text: str, scores: Dict[str, float], thresholds: Thresholds) -> TriageResult:
+    """The outcome for one typed message from the rules and the classifier's scores."""
+    return decide(rule_findings(text), scores, thresholds)
+
+
+def decide(findings: RuleFindings, scores: Dict[str, float], thresholds: Thresholds) -> TriageResult:
+    """Combine the rules' findings with the classifier's scores.
 
     A crisis found by either part wins, because its answer also names 112; then a rule's emergency
-    (which knows whether 112 is the number); then the classifier's emergency.
+    (which knows whether 112 is the number) if the classifier gives the message at least
+    `thresholds.rule_confirmation` probability of being urgent; then the classifier's emergency.
     """
-    hit = find_red_flag(text)
-    by_classifier = triage_model.decide(scores, crisis_threshold, emergency_threshold)
+    hit = findings.hit
+    by_classifier = triage_model.decide(scores, thresholds.crisis, thresholds.emergency)
     if not hit and by_classifier == "none":
         return TriageResult("none")
-    if by_classifier != "crisis" and (not hit or hit.kind != "crisis") and is_about_an_animal(text):
+    if by_classifier != "crisis" and (not hit or hit.kind != "crisis") and findings.about_an_animal:
         return TriageResult("none")  # the dog's diarrhoea; a crisis is never overruled
     if hit and hit.kind == "crisis":
         return TriageResult("crisis", hit.name)
     if by_classifier == "crisis":
         return TriageResult("crisis", "classifier")
-    if hit:
+    if hit and is_confirmed(scores, thresholds.rule_confirmation):
         return TriageResult("emergency", hit.name, "call_112" if hit.call_112 else "see_doctor")
-    return TriageResult("emergency", "classifier")
+    if by_classifier == "emergency":
+        return TriageResult("emergency", "classifier")
+    return TriageResult("none")
+
+
+def is_confirmed(scores: Dict[str, float], rule_confirmation_threshold: float) -> bool:
+    """Whether the classifier confirms a rule's emergency; without a classifier the rules act alone."""
+    return not scores or urgent_probability(scores) >= rule_confirmation_threshold
+
+
+def urgent_probability(scores: Dict[str, float]) -> float:
+    """The classifier's probability that a message is urgent, of either kind."""
+    return sum(scores.get(outcome, 0.0) for outcome in triage_model.URGENT)
 
 
 def with_subject(result: TriageResult, other_person_probability: float) -> TriageResult:
@@ -222,7 +275,10 @@ def annotate_message(message: Message, result: TriageResult) -> None:
         entities.append(_whole_message_entity(text, RED_FLAG_TYPE_ENTITY, red_flag_type))
         entities.append(_whole_message_entity(text, EMERGENCY_LEVEL_ENTITY, result.emergency_level))
         entities.append(_whole_message_entity(text, URGENT_SUBJECT_ENTITY, result.subject))
-    entities.append(_whole_message_entity(text, OWN_SITUATION_ENTITY, mentions_own_situation(text)))
+    own = mentions_own_situation(text)
+    entities.append(_whole_message_entity(text, OWN_SITUATION_ENTITY, own))
+    relative = not own and mentions_relatives_situation(text)
+    entities.append(_whole_message_entity(text, RELATIVE_SITUATION_ENTITY, relative))
     message.set(ENTITIES, entities, add_to_output=True)
 
 

@@ -15,6 +15,7 @@ from components.safety_checks import (
     detect_red_flag,
     find_red_flag,
     mentions_own_situation,
+    mentions_relatives_situation,
 )
 from components.text_normalization import normalize_text
 
@@ -536,3 +537,18 @@ def test_every_red_flag_rule_is_exercised_by_a_test_message() -> None:
 def test_tables_are_large_enough() -> None:
     assert len(RED_FLAG_MESSAGES) >= 60
     assert len(NO_ALARM_MESSAGES) >= 60
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("Mein Sohn hat seit Wochen ständig Blähungen. Kann das ein Leaky Gut sein?", True),
+        ("Meine Mutter leidet an Hautausschlag, hängt das mit dem Darm zusammen?", True),
+        ("Bei meiner Tochter ist der Bauch oft aufgebläht.", True),
+        ("Meine Frau hat mir von Leaky Gut erzählt. Was ist das?", False),
+        ("Was ist ein Leaky Gut?", False),
+        ("Ich habe Blähungen", False),
+    ],
+)
+def test_mentions_relatives_situation(text: str, expected: bool) -> None:
+    assert mentions_relatives_situation(text) is expected

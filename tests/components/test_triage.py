@@ -5,9 +5,10 @@ from typing import List, Optional
 import pytest
 from rasa.shared.nlu.training_data.message import Message
 
-from components.triage import TriageResult, annotate_message, triage_text, with_subject
+from components.triage import Thresholds, TriageResult, annotate_message, triage_text, with_subject
 
-THRESHOLDS = (0.5, 0.5)
+THRESHOLDS = Thresholds(crisis=0.5, emergency=0.5)
+CONFIRMING = Thresholds(crisis=0.5, emergency=0.5, rule_confirmation=0.1)
 NOTHING = {"crisis": 0.0, "emergency": 0.0, "none": 1.0}
 
 
@@ -25,40 +26,40 @@ def entity(message: Message, name: str) -> Optional[object]:
 
 
 def test_a_rule_alone_finds_an_emergency_and_knows_the_number() -> None:
-    result = triage_text("Ich habe seit einer Stunde starke Brustschmerzen", NOTHING, *THRESHOLDS)
+    result = triage_text("Ich habe seit einer Stunde starke Brustschmerzen", NOTHING, THRESHOLDS)
     assert (result.outcome, result.emergency_level) == ("emergency", "call_112")
-    result = triage_text("Seit gestern Blut im Stuhl", NOTHING, *THRESHOLDS)
+    result = triage_text("Seit gestern Blut im Stuhl", NOTHING, THRESHOLDS)
     assert (result.outcome, result.emergency_level) == ("emergency", "see_doctor")
 
 
 def test_the_classifier_alone_finds_a_crisis() -> None:
     scores = {"crisis": 0.8, "emergency": 0.1, "none": 0.1}
-    result = triage_text("Ich sehe für mich keinen Ausweg mehr", scores, *THRESHOLDS)
+    result = triage_text("Ich sehe für mich keinen Ausweg mehr", scores, THRESHOLDS)
     assert (result.outcome, result.found_by) == ("crisis", "classifier")
 
 
 def test_a_crisis_wins_over_an_emergency_whichever_part_found_it() -> None:
     scores = {"crisis": 0.7, "emergency": 0.2, "none": 0.1}
-    assert triage_text("Ich habe Blut im Stuhl und mag nicht mehr", scores, *THRESHOLDS).outcome == "crisis"
+    assert triage_text("Ich habe Blut im Stuhl und mag nicht mehr", scores, THRESHOLDS).outcome == "crisis"
 
 
 def test_an_emergency_found_only_by_the_classifier_leaves_the_number_to_the_answer() -> None:
     scores = {"crisis": 0.0, "emergency": 0.9, "none": 0.1}
-    result = triage_text("Mir ist ganz komisch und alles dreht sich", scores, *THRESHOLDS)
+    result = triage_text("Mir ist ganz komisch und alles dreht sich", scores, THRESHOLDS)
     assert (result.outcome, result.emergency_level) == ("emergency", "unspecified")
 
 
 def test_scores_below_the_thresholds_are_not_urgent() -> None:
     scores = {"crisis": 0.3, "emergency": 0.3, "none": 0.4}
-    assert triage_text("Ich habe Blähungen nach dem Essen", scores, *THRESHOLDS).outcome == "none"
+    assert triage_text("Ich habe Blähungen nach dem Essen", scores, THRESHOLDS).outcome == "none"
 
 
 def test_an_animal_gets_no_emergency_but_a_crisis_is_never_overruled() -> None:
     scores = {"crisis": 0.0, "emergency": 0.9, "none": 0.1}
-    assert triage_text("Mein Hund hat blutigen Durchfall", scores, *THRESHOLDS).outcome == "none"
+    assert triage_text("Mein Hund hat blutigen Durchfall", scores, THRESHOLDS).outcome == "none"
     crisis = {"crisis": 0.9, "emergency": 0.0, "none": 0.1}
     assert (
-        triage_text("Wenn mein Hund stirbt, will ich auch nicht mehr leben", crisis, *THRESHOLDS).outcome
+        triage_text("Wenn mein Hund stirbt, will ich auch nicht mehr leben", crisis, THRESHOLDS).outcome
         == "crisis"
     )
 
@@ -103,3 +104,22 @@ def test_every_message_says_whether_it_is_about_the_user(text: str, own: bool) -
     message = classified(text, [("diagnosis", 0.9)])
     annotate_message(message, TriageResult("none"))
     assert entity(message, "own_situation") is own
+
+
+def test_a_rule_emergency_needs_the_classifiers_confirmation() -> None:
+    text = "Wie erkennt man eigentlich, ob Brustschmerzen vom Herz kommen?"
+    doubtful = {"crisis": 0.01, "emergency": 0.04, "none": 0.95}
+    assert triage_text(text, doubtful, CONFIRMING).outcome == "none"
+    confirming = {"crisis": 0.01, "emergency": 0.2, "none": 0.79}
+    result = triage_text(text, confirming, CONFIRMING)
+    assert (result.outcome, result.emergency_level) == ("emergency", "call_112")
+
+
+def test_a_rule_crisis_needs_no_confirmation() -> None:
+    text = "Ich will mich umbringen"
+    assert triage_text(text, NOTHING, Thresholds(0.5, 0.5, rule_confirmation=0.5)).outcome == "crisis"
+
+
+def test_without_a_classifier_the_rules_act_alone() -> None:
+    result = triage_text("Seit gestern Blut im Stuhl", {}, Thresholds(0.5, 0.5, rule_confirmation=0.5))
+    assert result.outcome == "emergency"

@@ -75,7 +75,15 @@ def test_own_symptoms_get_general_information_and_no_diagnosis(assistant, sender
     replies = assistant.say(
         sender, "Ich bin seit Monaten ständig erschöpft und habe Hautprobleme. Habe ich Leaky Gut?"
     )
-    assert "nicht beurteilen" in replies[-1]["text"]
+    assert "nicht beurteilen" in replies[-1]["text"] and "bei Ihnen" in replies[-1]["text"]
+
+
+def test_a_relatives_symptoms_get_a_note_about_that_person(assistant, sender) -> None:
+    replies = texts(
+        assistant.say(sender, "Mein Sohn ist ständig müde und hat Hautausschlag. Kommt das vom Darm?")
+    )
+    assert not any(EMERGENCY in text or ON_CALL_SERVICE in text for text in replies), replies
+    assert "nicht beurteilen" in replies[-1] and "betroffenen Person" in replies[-1], replies
 
 
 def test_booking_request(assistant, sender) -> None:

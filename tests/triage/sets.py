@@ -1,9 +1,10 @@
 """The triage evaluation sets (tests/triage/*.yml) and how a triage outcome is scored.
 
-The sets were written by people who never saw the triage rules, its training data or its tests:
-`dev.yml` is worked with (thresholds, rule fixes); a sealed set is scored once, at the end of a change
-(`sealed.yml` for the first round, `sealed2.yml` since: see docs/triage.md).
-Neither may ever be used as training data (`test_sets_are_not_training_data`).
+The sets were written by people who never saw the triage rules, its training data or its tests.
+A sealed set is scored once, at the end of a change; after that it is a development set like
+`dev.yml`, worked with (thresholds, rule fixes), and a newly written set is the sealed one
+(docs/triage.md has the history). No set may ever be used as training data
+(`test_sets_are_not_training_data`).
 """
 
 from __future__ import annotations
@@ -17,8 +18,11 @@ import yaml
 
 SETS_DIR = Path(__file__).resolve().parent
 DEV_SET = SETS_DIR / "dev.yml"
-SEALED_SET = SETS_DIR / "sealed.yml"  # scored after the first round; its errors then shaped a brief
-SEALED_SET_2 = SETS_DIR / "sealed2.yml"  # written after that: the set that judges the current triage
+SEALED_SET = SETS_DIR / "sealed.yml"  # sealed for round 1; its errors then shaped a brief
+SEALED_SET_2 = SETS_DIR / "sealed2.yml"  # sealed for rounds 1 and 2
+SEALED_SET_3 = SETS_DIR / "sealed3.yml"  # sealed for round 3: the set that judges the current triage
+DEVELOPMENT_SETS = (DEV_SET, SEALED_SET, SEALED_SET_2)
+ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_3)
 URGENT = ("emergency", "crisis")
 OUTCOMES = ("emergency", "crisis", "none")
 

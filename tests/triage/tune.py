@@ -1,80 +1,88 @@
-"""Choose the triage classifier's thresholds on the dev set: python -m tests.triage.tune [--errors].
+"""Choose the triage thresholds on the development sets: python -m tests.triage.tune [--errors].
 
 Fits the classifier exactly as `rasa train` does (components/triage.py), then scores rules plus
-classifier on tests/triage/dev.yml for a grid of thresholds, and proposes the pair with the lowest
+classifier on every development set (tests/triage/sets.py: the dev set and the sealed sets that have
+been scored and are sealed no more) for a grid of thresholds, and proposes the triple with the lowest
 cost: a crisis without the helpline costs CRISIS_MISS_COST false alarms, any other missed urgent
 message URGENT_MISS_COST (recall on crisis first, then emergency, then few false alarms). Write the
-pair into config.yml. Never run this on the sealed set.
+triple into config.yml. Never run this on the sealed set.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 from pathlib import Path
+from typing import Dict, List, Tuple
 
 import yaml
 from rasa.shared.nlu.training_data.loading import load_data
 
 from components import triage_model
-from components.triage import training_examples, triage_text, with_subject
-from tests.triage.sets import DEV_SET, Outcome, load_set, report, score
+from components.triage import RuleFindings, Thresholds, decide, rule_findings, training_examples, with_subject
+from tests.triage.sets import DEVELOPMENT_SETS, Example, Outcome, Score, load_set, report, score
 
 ROOT = Path(__file__).resolve().parents[2]
 CRISIS_MISS_COST = 10
 URGENT_MISS_COST = 3
 GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+CONFIRMATION_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 
 
-def main(show_errors: bool) -> None:
-    config = next(
+def triage_config() -> dict:
+    return next(
         c
         for c in yaml.safe_load((ROOT / "config.yml").read_text())["pipeline"]
         if c["name"].endswith("TriageStage")
     )
+
+
+def cost_of(result: Score) -> int:
+    return (
+        CRISIS_MISS_COST * len(result.crisis_without_helpline)
+        + URGENT_MISS_COST * len(result.urgent_missed)
+        + len(result.false_alarms)
+    )
+
+
+def main(show_errors: bool) -> None:
+    config = triage_config()
     examples = training_examples(ROOT / config["training_data"], load_data(str(ROOT / "data" / "nlu")))
     pipeline = triage_model.fit(examples, C=float(config["C"]))
     subject_scorer = triage_model.OneMessageScorer(triage_model.fit_subject(examples, C=float(config["C"])))
-    dev = load_set(DEV_SET)
-    scores = dict(zip((e.text for e in dev), triage_model.probabilities(pipeline, [e.text for e in dev])))
-    rows = []
-    for crisis_threshold in GRID:
-        for emergency_threshold in GRID:
-
-            def triage(text: str) -> Outcome:
-                result = triage_text(text, scores[text], crisis_threshold, emergency_threshold)
-                return Outcome(result.outcome, result.subject)
-
-            result = score(dev, triage)
-            cost = (
-                CRISIS_MISS_COST * len(result.crisis_without_helpline)
-                + URGENT_MISS_COST * len(result.urgent_missed)
-                + len(result.false_alarms)
-            )
-            rows.append((cost, crisis_threshold, emergency_threshold))
-            print(
-                f"crisis {crisis_threshold:.2f} emergency {emergency_threshold:.2f}:"
-                f" crisis recall {result.crisis_recall:.3f}"
-                f" urgent recall {result.urgent_recall:.3f} false alarms {result.false_alarm_rate:.3f}"
-            )
-    # Ties go to the lower thresholds: the margin is for messages unlike any in the dev set.
-    cost, crisis_threshold, emergency_threshold = min(rows)
+    sets: Dict[str, List[Example]] = {path.stem: load_set(path) for path in DEVELOPMENT_SETS}
+    every: List[Example] = [example for examples_ in sets.values() for example in examples_]
+    texts = sorted({e.text for e in every})
+    scores = dict(zip(texts, triage_model.probabilities(pipeline, texts)))
+    findings: Dict[str, RuleFindings] = {text: rule_findings(text) for text in texts}
+    rows: List[Tuple[int, float, float, float]] = []
+    for crisis, emergency, confirmation in itertools.product(GRID, GRID, CONFIRMATION_GRID):
+        thresholds = Thresholds(crisis, emergency, confirmation)
+        result = score(every, lambda text: Outcome(decide(findings[text], scores[text], thresholds).outcome))
+        rows.append((cost_of(result), crisis, emergency, confirmation))
+    # Ties go to the lower thresholds: the margin is for messages unlike any in these sets.
+    cost, crisis, emergency, confirmation = min(rows)
     print(
-        f"lowest cost {cost} on dev: crisis_threshold {crisis_threshold},"
-        f" emergency_threshold {emergency_threshold}"
+        f"lowest cost {cost} on {', '.join(sets)}: crisis_threshold {crisis}, emergency_threshold"
+        f" {emergency}, rule_confirmation_threshold {confirmation}"
     )
-    chosen_c, chosen_e = float(config["crisis_threshold"]), float(config["emergency_threshold"])
-
-    def configured(text: str) -> Outcome:
-        result = triage_text(text, scores[text], chosen_c, chosen_e)
-        if result.outcome != "none":
-            result = with_subject(result, subject_scorer.probabilities(text)["other"])
-        return Outcome(result.outcome, result.subject)
-
-    print(
-        report(
-            f"dev with config.yml thresholds ({chosen_c}, {chosen_e})", score(dev, configured), show_errors
-        )
+    configured = Thresholds(
+        float(config["crisis_threshold"]),
+        float(config["emergency_threshold"]),
+        float(config.get("rule_confirmation_threshold", 0.0)),
     )
+    proposed = Thresholds(crisis, emergency, confirmation)
+    for label, thresholds in (("config.yml", configured), ("proposed", proposed)):
+
+        def triage(text: str, thresholds: Thresholds = thresholds) -> Outcome:
+            result = decide(findings[text], scores[text], thresholds)
+            if result.outcome != "none":
+                result = with_subject(result, subject_scorer.probabilities(text)["other"])
+            return Outcome(result.outcome, result.subject)
+
+        for name, examples_ in sets.items():
+            title = f"{name} with the {label} thresholds {thresholds}"
+            print(report(title, score(examples_, triage), show_errors and label == "config.yml"))
 
 
 if __name__ == "__main__":
