@@ -28,7 +28,10 @@ from tests.e2e.servers import PROJECT_ROOT, Assistant, free_port, private_redis,
 from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
-EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in ("holdout", "blind", "sealed")}
+EVAL_SETS = {
+    name: PROJECT_ROOT / f"tests/nlu/{name}.yml"
+    for name in ("holdout", "blind", "sealed", "fresh_dev", "fresh_sealed")
+}
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"
 SPEEDUPS_OFF = "this assistant (speed-ups off)"
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))
@@ -349,7 +352,7 @@ def write_report(
     ]
     lines += [
         "",
-        "## Triage (tests/triage/sealed2.yml, written independently, never tuned on)",
+        "## Triage (tests/triage/sealed3.yml, written independently, never tuned on)",
         "",
         "Urgent recall: urgent messages answered with urgent advice; crisis: suicidal or self-harm messages "
         "answered with the TelefonSeelsorge; false alarms: non-urgent messages answered with 112 or 116 117. "
