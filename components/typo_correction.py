@@ -37,6 +37,7 @@ from rasa.engine.graph import ExecutionContext, GraphComponent
 from rasa.engine.recipes.default_recipe import DefaultV1Recipe
 from rasa.engine.storage.resource import Resource
 from rasa.engine.storage.storage import ModelStorage
+from rasa.nlu.constants import TOKENS_NAMES
 from rasa.shared.nlu.constants import TEXT
 from rasa.shared.nlu.training_data.message import Message
 from rasa.shared.nlu.training_data.training_data import TrainingData
@@ -119,11 +120,14 @@ class AlarmVocabulary:
 
     def contains(self, folded: str) -> bool:
         return (
-            folded in self.words
+            self.names(folded)
             or folded in self.typo_sources
-            or folded.startswith(self.stems)
             or any(pattern.fullmatch(folded) for pattern in self.sign_patterns)
         )
+
+    def names(self, folded: str) -> bool:
+        """A word or stem of the patterns: fast enough to ask of every spelling one typo away."""
+        return folded in self.words or folded.startswith(self.stems)
 
 
 def without_negative_lookarounds(source: str) -> str:
@@ -329,23 +333,24 @@ class TypoCorrection:
         folded = fold(word)
         if len(word) <= MAX_UNCHANGED_LENGTH or not word.isalpha() or self._vocabulary.knows(folded):
             return word
-        if self._alarm.contains(folded):
-            return word  # never correct OUT of an alarm spelling
-        candidates = self.candidates(folded)
+        variants = set(one_typo_variants(folded))
+        if self._alarm.contains(folded) or any(self._alarm.names(variant) for variant in variants):
+            return word  # an alarm spelling, or one typo from an alarm word: the patient may mean it
+        candidates = self.candidates(folded, variants)
         if not candidates or any(self._alarm.contains(candidate) for candidate in candidates):
-            return word  # nothing close, or the patient may have meant an alarm word
+            return word  # nothing close, or a candidate only the patterns show to be an alarm word
         targets = self._vocabulary.targets
         # the training data's own frequency first: it knows which words patients write here
         best = max(candidates, key=lambda candidate: (targets[candidate].count, targets[candidate].zipf))
         return with_casing_of(word, targets[best].spelling)
 
-    def candidates(self, folded: str) -> List[str]:
+    def candidates(self, folded: str, variants: Optional[Iterable[str]] = None) -> List[str]:
         """Training words one typo away from `folded` (long enough to be corrected into), sorted."""
         targets = self._vocabulary.targets
         return sorted(
             {
                 variant
-                for variant in one_typo_variants(folded)
+                for variant in (one_typo_variants(folded) if variants is None else variants)
                 if variant in targets and len(variant) > MAX_UNCHANGED_LENGTH
             }
         )
@@ -420,9 +425,32 @@ class TypoCorrector(GraphComponent):
         return messages
 
 
+def typed_offset(position: int, corrected: str, typed: str) -> int:
+    """Where a character offset into `corrected` lies in `typed`.
+
+    The corrector replaces whole words by whole words, so both texts have the same words in the same
+    places between identical separators: an offset in a separator moves by the length the words
+    before it gained or lost, an offset at a word's start or end moves to that word's start or end.
+    """
+    shift = 0
+    for corrected_word, typed_word in zip(_WORD.finditer(corrected), _WORD.finditer(typed)):
+        if position < corrected_word.start():
+            break
+        if position == corrected_word.end():
+            return typed_word.end()
+        if position < corrected_word.end():
+            return min(typed_word.start() + position - corrected_word.start(), typed_word.end())
+        shift = typed_word.end() - corrected_word.end()
+    return position + shift
+
+
 @DefaultV1Recipe.register(DefaultV1Recipe.ComponentType.MESSAGE_FEATURIZER, is_trainable=False)
 class TypedTextRestorer(GraphComponent):
-    """Puts back the text as typed once the FAQ features are made (see `TypoCorrector`)."""
+    """Puts back the text as typed once the FAQ features are made (see `TypoCorrector`).
+
+    The tokens keep their (corrected) words for the features, but their offsets, which Rasa returns
+    with the parse result (`text_tokens`), are moved to point into the typed text.
+    """
 
     @classmethod
     def create(
@@ -441,6 +469,11 @@ class TypedTextRestorer(GraphComponent):
     def process(self, messages: List[Message]) -> List[Message]:
         for message in messages:
             typed = message.data.pop(TYPED_TEXT, None)
-            if typed is not None:
-                message.set(TEXT, typed)
+            if typed is None:
+                continue
+            corrected = message.get(TEXT)
+            for token in message.get(TOKENS_NAMES[TEXT]) or []:
+                token.start = typed_offset(token.start, corrected, typed)
+                token.end = typed_offset(token.end, corrected, typed)
+            message.set(TEXT, typed)
         return messages
