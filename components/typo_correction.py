@@ -9,9 +9,11 @@ A word is corrected only when all of this holds:
   umlauts dropped ("mude") is known too, because patients type that way;
 * one typo (a letter dropped, added, replaced, or swapped with its neighbour) turns it into a word of
   the training data; the one the training data use most wins;
-* neither the word nor ANY of its candidates is an alarm word (`AlarmVocabulary`): a correction must
-  never create a red flag nor hide one, so where the patient may have meant an alarm word the spelling
-  stays as typed; and a message whose red-flag hit would change through its corrections stays as typed.
+* no alarm word (`AlarmVocabulary`) is involved: not the word itself, not any word of the red-flag
+  patterns one typo from it, not any of its candidates. A correction must never create a red flag nor
+  hide one, so where the patient may have meant an alarm word the spelling stays as typed ("Darn" stays,
+  as "Darm" is a word of the patterns); and a message whose red-flag hit would change through its
+  corrections stays as typed.
 
 The German list is needed at training time only: what the corrector needs of it (the German words one
 typo away from a training word, and the commonest words) is stored in the trained model.
@@ -108,7 +110,7 @@ class AlarmVocabulary:
     `words`: the words the red-flag and combination patterns are written with, less the commonest words
     of the language, plus the pattern file's typo-tolerant words and dialect spellings; `stems`: pattern
     words with any ending (`blutig\\w*`); `typo_sources`: spellings the red-flag check itself turns into
-    an alarm word ("bluat", "fiber" one typo from "fieber"); `sign_patterns`: the compiled red-flag
+    an alarm word ("bluat", "fiebr" one typo from "fieber"); `sign_patterns`: the compiled red-flag
     patterns, for a word that is a red flag all by itself through an alternative no literal reading sees
     (`durchfa(?:e)?h?l\\w*`).
     """
@@ -144,6 +146,7 @@ def without_negative_lookarounds(source: str) -> str:
 
 
 def _after_group(source: str, start: int) -> int:
+    """The index just past the group that opens at `start` (escaped brackets do not count)."""
     depth = 0
     index = start
     while index < len(source):

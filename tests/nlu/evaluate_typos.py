@@ -4,7 +4,8 @@ python -m tests.nlu.evaluate_typos [model.tar.gz]
 
 Four figures from the trained model (not retrained): the unseen messages of tests/nlu/fresh_dev.yml,
 clean and with keyboard typos (tests/nlu/fresh_dev_typos.yml, see tests/nlu/typo_set.py), each as typed
-and corrected first. The corrector is built as `TypoCorrector.train` builds it, from data/nlu.
+and corrected first, and how many messages the corrections made right and wrong. The corrector is
+built as `TypoCorrector.train` builds it, from data/nlu.
 
 In the pipeline the corrected text feeds only the FAQ features; the triage stage and the language
 check read the text as typed. Here the model parses the corrected text whole, so for a corrected
@@ -41,20 +42,35 @@ TRAINING_DATA = Path(__file__).resolve().parents[2] / "data" / "nlu"
 
 
 @dataclass(frozen=True)
-class Score:
-    correct: int
-    fallback: int
-    changed: int  # messages the corrector changed
-    override_disagreements: int
-    total: int
+class Outcome:
+    """One message, parsed as typed and, where the corrector changed it, corrected."""
 
-    def line(self, name: str) -> str:
-        return (
-            f"{name:>22}: intent accuracy {self.correct / self.total:.3f}, "
-            f"nicht verstanden {self.fallback / self.total:.3f} "
-            f"({self.total} messages, {self.changed} changed by the corrector, "
-            f"{self.override_disagreements} triage/language overrides taken from the typed text)"
-        )
+    expected: str
+    as_typed: str  # predicted intent
+    corrected: str  # predicted intent in the pipeline with the corrector
+    changed: bool
+    override_disagreement: bool
+
+
+def accuracy_line(name: str, outcomes: Sequence[Outcome], corrected: bool) -> str:
+    intents = [outcome.corrected if corrected else outcome.as_typed for outcome in outcomes]
+    right = sum(intent == outcome.expected for intent, outcome in zip(intents, outcomes))
+    fallback = sum(intent == "nlu_fallback" for intent in intents)
+    return (
+        f"{name:>26}: intent accuracy {right / len(outcomes):.3f}, "
+        f"nicht verstanden {fallback / len(outcomes):.3f} ({len(outcomes)} messages)"
+    )
+
+
+def effect_line(outcomes: Sequence[Outcome]) -> str:
+    fixed = sum(o.as_typed != o.expected and o.corrected == o.expected for o in outcomes)
+    broken = sum(o.as_typed == o.expected and o.corrected != o.expected for o in outcomes)
+    changed = sum(o.changed for o in outcomes)
+    disagreements = sum(o.override_disagreement for o in outcomes)
+    return (
+        f"{'':>26}  corrector changed {changed} messages: {fixed} now right, {broken} now wrong; "
+        f"{disagreements} triage/language overrides taken from the typed text"
+    )
 
 
 def build_corrector() -> TypoCorrection:
@@ -62,22 +78,15 @@ def build_corrector() -> TypoCorrection:
     return TypoCorrection.from_training_counts(words_of(training_texts(load_data(str(TRAINING_DATA)))))
 
 
-async def score(agent: Any, examples: Sequence[Example], corrector: TypoCorrection | None) -> Score:
-    correct = fallback = changed = disagreements = 0
-    for example in examples:
-        typed = await agent.parse_message(example.text)
-        intent = typed["intent"]["name"]
-        corrected_text = corrector.correct_text(example.text) if corrector else example.text
-        if corrected_text != example.text:
-            changed += 1
-            corrected_intent = (await agent.parse_message(corrected_text))["intent"]["name"]
-            if intent in OVERRIDING_INTENTS or corrected_intent in OVERRIDING_INTENTS:
-                disagreements += intent != corrected_intent
-            else:
-                intent = corrected_intent
-        correct += intent == example.intent
-        fallback += intent == "nlu_fallback"
-    return Score(correct, fallback, changed, disagreements, len(examples))
+async def parse_both(agent: Any, example: Example, corrector: TypoCorrection) -> Outcome:
+    as_typed = (await agent.parse_message(example.text))["intent"]["name"]
+    corrected_text = corrector.correct_text(example.text)
+    if corrected_text == example.text:
+        return Outcome(example.intent, as_typed, as_typed, False, False)
+    corrected = (await agent.parse_message(corrected_text))["intent"]["name"]
+    if as_typed in OVERRIDING_INTENTS or corrected in OVERRIDING_INTENTS:
+        return Outcome(example.intent, as_typed, as_typed, True, corrected != as_typed)
+    return Outcome(example.intent, as_typed, corrected, True, False)
 
 
 def triage_changes(corrector: TypoCorrection) -> Tuple[int, List[str], List[str]]:
@@ -108,8 +117,10 @@ async def main(model: Path) -> None:
     sets: Dict[str, List[Example]] = {"clean": load_unseen(SOURCE_PATH), "typos": load_typo_set()}
     print(f"model {model.name}")
     for set_name, examples in sets.items():
-        for variant, used in (("as typed", None), ("corrected", corrector)):
-            print((await score(agent, examples, used)).line(f"fresh_dev {set_name} {variant}"))
+        outcomes = [await parse_both(agent, example, corrector) for example in examples]
+        print(accuracy_line(f"fresh_dev {set_name} as typed", outcomes, corrected=False))
+        print(accuracy_line(f"fresh_dev {set_name} corrected", outcomes, corrected=True))
+        print(effect_line(outcomes))
     changed, by_words, by_text = triage_changes(corrector)
     print(
         f"tests/triage/dev.yml: {changed} messages changed by the word corrections; red-flag hit changed "
