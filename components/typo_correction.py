@@ -320,8 +320,8 @@ class TypoCorrection:
     def correct_text(self, text: str) -> str:
         """`text` with its typos corrected, or as typed if the corrections would change its red-flag hit.
 
-        The word-level guard already keeps alarm words out; this catches a correction of a context word
-        that completes or breaks a red-flag pattern ("Darn blutet"), whatever the pattern file adds later.
+        The word-level guard already keeps alarm words out; this catches a correction of one of the
+        commonest words that completes or breaks a red-flag pattern, whatever the pattern file adds later.
         """
         corrected = self.correct_words(text)
         if corrected != text and safety_checks.find_red_flag(corrected) != safety_checks.find_red_flag(text):
