@@ -4,8 +4,10 @@ Fits the classifier exactly as `rasa train` does (components/triage.py), then sc
 classifier on every development set (tests/triage/sets.py: the dev set and the sealed sets that have
 been scored and are sealed no more) for a grid of thresholds, and proposes the triple with the lowest
 cost: a crisis without the helpline costs CRISIS_MISS_COST false alarms, any other missed urgent
-message URGENT_MISS_COST (recall on crisis first, then emergency, then few false alarms). Write the
-triple into config.yml. Never run this on the sealed set.
+message URGENT_MISS_COST (recall on crisis first, then emergency, then few false alarms). The FAQ's
+development sets count too, clean and noisy, as everyday messages that must get no urgent answer
+("Noch nicht", "Hab ich das jetzt für immer?"). Write the triple into config.yml. Never run this on
+a sealed set.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from components import triage_model
 from components.triage import RuleFindings, Thresholds, decide, rule_findings, training_examples, with_subject
+from tests.nlu.holdout import HOLDOUT_PATH, load_holdout, noisy_holdout
 from tests.triage.sets import DEVELOPMENT_SETS, Example, Outcome, Score, load_set, report, score
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,6 +30,17 @@ CRISIS_MISS_COST = 10
 URGENT_MISS_COST = 3
 GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 CONFIRMATION_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
+FAQ_DEVELOPMENT_SETS = ("fresh_dev", "holdout", "blind", "sealed")  # tests/nlu/; never fresh_sealed
+
+
+def faq_messages() -> List[Example]:
+    """The FAQ development sets' non-urgent messages, clean and noisy, as triage examples of `none`."""
+    messages = []
+    for name in FAQ_DEVELOPMENT_SETS:
+        clean = [e for e in load_holdout(HOLDOUT_PATH.with_name(f"{name}.yml")) if e.intent != "red_flag"]
+        for example in [*clean, *noisy_holdout(clean)]:
+            messages.append(Example(example.text, "none", f"faq/{example.intent}", "self", "faq_set"))
+    return messages
 
 
 def triage_config() -> dict:
@@ -51,6 +65,7 @@ def main(show_errors: bool) -> None:
     pipeline = triage_model.fit(examples, C=float(config["C"]))
     subject_scorer = triage_model.OneMessageScorer(triage_model.fit_subject(examples, C=float(config["C"])))
     sets: Dict[str, List[Example]] = {path.stem: load_set(path) for path in DEVELOPMENT_SETS}
+    sets["FAQ sets"] = faq_messages()
     every: List[Example] = [example for examples_ in sets.values() for example in examples_]
     texts = sorted({e.text for e in every})
     scores = dict(zip(texts, triage_model.probabilities(pipeline, texts)))
