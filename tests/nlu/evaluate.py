@@ -2,7 +2,7 @@
 
 python -m tests.nlu.evaluate [model.tar.gz] [set ...]
   model: default models/leaky-gut-assistant.tar.gz; sets: names of files in tests/nlu/ (default
-  holdout blind sealed). fresh_sealed is sealed: score it once, at the end of a piece of work.
+  holdout blind sealed). fresh_sealed was scored once (its header says when); it judges no further change.
 """
 
 from __future__ import annotations
