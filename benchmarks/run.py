@@ -22,6 +22,7 @@ import yaml
 from addons.patches import SPEEDUPS
 from benchmarks.load import run_load
 from benchmarks.processes import children_by_parent
+from benchmarks.triage import SET as TRIAGE_SET
 from benchmarks.triage import TriageFigures, triage_figures
 from deploy.local import NginxLayout, TopologyError, nginx_bin, render_nginx_config
 from tests.e2e.servers import PROJECT_ROOT, Assistant, free_port, private_redis, wait_for_http
@@ -352,7 +353,7 @@ def write_report(
     ]
     lines += [
         "",
-        "## Triage (tests/triage/sealed3.yml, written independently, never tuned on)",
+        f"## Triage (tests/triage/{TRIAGE_SET.name}, written independently, scored once when sealed)",
         "",
         "Urgent recall: urgent messages answered with urgent advice; crisis: suicidal or self-harm messages "
         "answered with the TelefonSeelsorge; false alarms: non-urgent messages answered with 112 or 116 117. "

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Text
 
@@ -200,12 +201,16 @@ class RuleFindings:
     """What the rules found in one message: its red flag, if any, and whether it is about an animal."""
 
     hit: Optional[RedFlagHit]
-    about_an_animal: bool
+    text: str
+
+    @cached_property
+    def about_an_animal(self) -> bool:
+        """Asked only of a message that something found urgent, so ordinary messages skip the check."""
+        return is_about_an_animal(self.text)
 
 
 def rule_findings(text: str) -> RuleFindings:
-    hit = find_red_flag(text)
-    return RuleFindings(hit, is_about_an_animal(text))
+    return RuleFindings(find_red_flag(text), text)
 
 
 def triage_text(text: str, scores: Dict[str, float], thresholds: Thresholds) -> TriageResult:

@@ -4,8 +4,11 @@ It exists for what rules cannot cover, above all indirect suicidal statements ("
 zur Last"). It sees only the triage data and ordinary FAQ questions (as `none`), never the FAQ
 intents, so a change to the FAQ cannot move a triage decision. Word and character n-grams of the
 normalised text feed a logistic regression; character n-grams make it robust to typos and
-compounds. Logistic regression gives probabilities, so the thresholds in config.yml (chosen on
-tests/triage/dev.yml for recall on `crisis` first, then `emergency`) mean the same after retraining.
+compounds. The word features also carry what a bag of n-grams cannot see: which words stand in the
+scope of a negation ("kein Fieber, kein Blut") and how long the message is (a bare "Noch nicht" is
+not the start of a farewell). Logistic regression gives probabilities, so the thresholds in
+config.yml (chosen on the development sets by tests/triage/tune.py for recall on `crisis` first,
+then `emergency`) mean the same after retraining.
 A second, smaller model of the same kind tells whether an urgent message is about someone else.
 """
 
@@ -13,7 +16,9 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
 
@@ -23,6 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
+from components.safety_checks import NEGATION_WINDOW_WORDS, PATTERNS
 from components.text_normalization import normalize_text
 
 OUTCOMES: Tuple[str, ...] = ("crisis", "emergency", "none")
@@ -36,7 +42,34 @@ TRUSTED_TYPES = [
     "sklearn.feature_extraction.text._VectorizerMixin",
     "numpy.float64",
     "builtins.getattr",
+    "components.triage_model.word_features_text",
+    "components.triage_model.char_features_text",
 ]
+
+# The triage form of a message keeps where its segments end (punctuation, line breaks) as this word, so
+# that a negation's scope ends there: "kein Fieber, Blut im Stuhl" denies the fever only.
+SEGMENT_BORDER = "zzborder"
+_SEGMENT_PUNCTUATION = re.compile(r"[,.;:!?\n\r()\u2013\u2014]+")
+NEGATION_WORDS = frozenset(
+    {
+        "nicht",
+        "nichts",
+        "nie",
+        "niemals",
+        "kein",
+        "keine",
+        "keinen",
+        "keinem",
+        "keiner",
+        "keines",
+        "ohne",
+        "weder",
+    }
+)
+# Words after which a negation no longer applies ("kein Fieber, aber Blut").
+NEGATION_SCOPE_ENDS = frozenset({"aber", "sondern", "nur", "doch", "jedoch", "ausser", SEGMENT_BORDER})
+NEGATED_PREFIX = "zzneg"
+LENGTH_PREFIX = "zzlength"
 
 
 @dataclass(frozen=True)
@@ -90,40 +123,78 @@ def fingerprint_of(directory: Path) -> str:
     return digest.hexdigest()
 
 
-def word_stop_list() -> List[str]:
+@lru_cache(maxsize=1)
+def stop_word_set() -> frozenset:
     """spaCy's German stop words, normalised, except the negations that change a message's meaning.
 
     Without them a short message whose only known word is "und" was scored by that word alone.
     """
     from spacy.lang.de.stop_words import STOP_WORDS
 
-    negations = {
-        "nicht",
-        "nichts",
-        "nie",
-        "niemals",
-        "kein",
-        "keine",
-        "keinen",
-        "keinem",
-        "keiner",
-        "keines",
-        "ohne",
-        "weder",
-    }
-    return sorted({normalize_text(word) for word in STOP_WORDS} - negations - {""})
+    return frozenset({normalize_text(word) for word in STOP_WORDS} - NEGATION_WORDS - {""})
+
+
+def triage_form(text: str) -> str:
+    """The normalised text with its segment borders kept as words (the classifier's input)."""
+    return normalize_text(_SEGMENT_PUNCTUATION.sub(f" {SEGMENT_BORDER} ", text))
+
+
+def negated_words(words: Sequence[str], stop_words: frozenset) -> List[str]:
+    """The content words in a negation's scope: the few words after it, up to a border or "aber".
+
+    Dialect negations count as their standard word ("koa Bluad" as "keine"), from the rules' table.
+    """
+    negated: List[str] = []
+    left = 0
+    for word in words:
+        if word in NEGATION_SCOPE_ENDS:
+            left = 0
+            continue
+        if left and word not in stop_words:
+            negated.append(word)
+            left -= 1
+        if PATTERNS.dialect_words.get(word, word) in NEGATION_WORDS:
+            left = NEGATION_WINDOW_WORDS
+    return negated
+
+
+def length_bucket(word_count: int) -> str:
+    """A coarse length word: the classifier learns how much a short message may weigh."""
+    for limit in (1, 2, 4, 8, 16):
+        if word_count <= limit:
+            return f"{LENGTH_PREFIX}{limit}"
+    return f"{LENGTH_PREFIX}long"
+
+
+def word_features_text(form: str) -> str:
+    """What the word n-grams see: the words without stop words, a marked copy of each negated word, and
+    the message's length (stop words are dropped here, not by the vectorizer, which would check them
+    against this function's output and warn about the length word)."""
+    words = form.split()
+    stop_words = stop_word_set()
+    plain = [word for word in words if word != SEGMENT_BORDER]
+    content = [word for word in plain if word not in stop_words]
+    negated = [NEGATED_PREFIX + word for word in negated_words(words, stop_words)]
+    return " ".join([*content, *negated, length_bucket(len(plain))])
+
+
+def char_features_text(form: str) -> str:
+    """What the character n-grams see: the words only."""
+    return " ".join(word for word in form.split() if word != SEGMENT_BORDER)
 
 
 def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
     words = TfidfVectorizer(
-        analyzer="word", ngram_range=(1, 2), sublinear_tf=True, min_df=2, stop_words=word_stop_list()
+        analyzer="word",
+        ngram_range=(1, 2),
+        sublinear_tf=True,
+        min_df=2,
+        preprocessor=word_features_text,
     )
-    features = FeatureUnion(
-        [
-            ("words", words),
-            ("chars", TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)),
-        ]
+    chars = TfidfVectorizer(
+        analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2, preprocessor=char_features_text
     )
+    features = FeatureUnion([("words", words), ("chars", chars)])
     classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=random_state)
     return Pipeline([("features", features), ("classifier", classifier)])
 
@@ -135,9 +206,9 @@ def with_typos(text: str, seed: int) -> str:
     ("zucer") is no alarm, and that a misspelt alarm word still is.
     """
     rng = random.Random(seed)
-    words = normalize_text(text).split()
+    words = triage_form(text).split()
     for index, word in enumerate(words):
-        if len(word) >= 5 and rng.random() < 0.4:
+        if len(word) >= 5 and word != SEGMENT_BORDER and rng.random() < 0.4:
             position = rng.randrange(1, len(word) - 1)
             kind = rng.randrange(3)
             if kind == 0:
@@ -154,13 +225,13 @@ def with_typo_copies(examples: Sequence[TriageExample]) -> List[TriageExample]:
         TriageExample(with_typos(e.text, seed), e.outcome, e.about_someone_else)
         for seed, e in enumerate(examples)
     ]
-    return [*examples, *(copy for copy, e in zip(copies, examples) if copy.text != normalize_text(e.text))]
+    return [*examples, *(copy for copy, e in zip(copies, examples) if copy.text != triage_form(e.text))]
 
 
 def fit(examples: Sequence[TriageExample], C: float) -> Pipeline:
     examples = with_typo_copies(examples)
     pipeline = new_pipeline(C)
-    pipeline.fit([normalize_text(e.text) for e in examples], [e.outcome for e in examples])
+    pipeline.fit([triage_form(e.text) for e in examples], [e.outcome for e in examples])
     return pipeline
 
 
@@ -173,7 +244,7 @@ def fit_subject(examples: Sequence[TriageExample], C: float) -> Pipeline:
     urgent = with_typo_copies([e for e in examples if e.outcome in URGENT])
     pipeline = new_pipeline(C)
     pipeline.fit(
-        [normalize_text(e.text) for e in urgent],
+        [triage_form(e.text) for e in urgent],
         ["other" if e.about_someone_else else "self" for e in urgent],
     )
     return pipeline
@@ -201,12 +272,12 @@ class OneMessageScorer:
         self._intercept = np.asarray(classifier.intercept_)
         self.classes: List[str] = [str(c) for c in classifier.classes_]
 
-    def _weights(self, normalized: str) -> Tuple[np.ndarray, np.ndarray]:
+    def _weights(self, form: str) -> Tuple[np.ndarray, np.ndarray]:
         indices: List[int] = []
         values: List[float] = []
         for analyze, vocabulary, idf, offset in self._vectorizers:
             counts: Dict[int, int] = {}
-            for gram in analyze(normalized):
+            for gram in analyze(form):
                 index = vocabulary.get(gram)
                 if index is not None:
                     counts[index] = counts.get(index, 0) + 1
@@ -222,7 +293,7 @@ class OneMessageScorer:
         return np.asarray(indices, dtype=np.int64), np.asarray(values)
 
     def probabilities(self, text: str) -> Dict[str, float]:
-        indices, values = self._weights(normalize_text(text))
+        indices, values = self._weights(triage_form(text))
         logits = self._coef[:, indices] @ values + self._intercept
         if len(self.classes) == 2:  # binary logistic regression: one logit for the second class
             second = 1.0 / (1.0 + np.exp(-logits[0]))
@@ -233,10 +304,10 @@ class OneMessageScorer:
 
 def probabilities(pipeline: Pipeline, texts: Iterable[str]) -> List[Dict[str, float]]:
     """Probability of each outcome for each text (sklearn's batch path, for training and tuning)."""
-    normalized = [normalize_text(text) for text in texts]
-    if not normalized:
+    forms = [triage_form(text) for text in texts]
+    if not forms:
         return []
-    matrix: np.ndarray = pipeline.predict_proba(normalized)
+    matrix: np.ndarray = pipeline.predict_proba(forms)
     classes = list(pipeline.classes_)
     return [{outcome: float(row[classes.index(outcome)]) for outcome in classes} for row in matrix]
 

@@ -23,6 +23,10 @@ SOMATIC = "somatic"
 CRISIS = "crisis"
 
 RED_FLAG_MESSAGES = [
+    ("Bitte keine Termine mehr schicken, mich gibt es ab morgen nicht mehr.", CRISIS),
+    ("danke für alles. ich geh heute für immer. tschüss", CRISIS),
+    ("hab gestern wieder mit dem Ritzen angefangen", CRISIS),
+    ("Meine Tochter hat sich wieder geritzt, am Unterarm", CRISIS),
     # blood in the stool
     ("Ich habe Blut im Stuhl", SOMATIC),
     ("Seit gestern ist Blut im Stuhl.", SOMATIC),
@@ -206,6 +210,10 @@ RED_FLAG_MESSAGES = [
 ]
 
 NO_ALARM_MESSAGES = [
+    "Ich gehe für immer nach Kanada, bitte sagen Sie alle Termine ab.",
+    "Die Praxis, in der ich früher war, gibt es nicht mehr.",
+    "Ich bin dann mal weg, bis nächste Woche!",
+    "Als Teenager habe ich mich geritzt, das ist zwanzig Jahre her und vorbei.",
     # ordinary Leaky Gut questions
     "Kann Stress den Darm durchlässig machen?",
     "Was ist Leaky Gut?",

@@ -56,3 +56,32 @@ def test_crisis_is_decided_before_emergency() -> None:
     assert triage_model.decide(scores, crisis_threshold=0.5, emergency_threshold=0.5) == "crisis"
     assert triage_model.decide(scores, crisis_threshold=0.7, emergency_threshold=0.5) == "emergency"
     assert triage_model.decide(scores, crisis_threshold=0.7, emergency_threshold=0.95) == "none"
+
+
+def _word_features(text: str) -> list:
+    return triage_model.word_features_text(triage_model.triage_form(text)).split()
+
+
+def test_denied_signs_are_marked_as_negated_up_to_a_border_or_aber() -> None:
+    words = _word_features("Kein Fieber, Blut im Stuhl")
+    assert "zznegfieber" in words and "zznegblut" not in words
+    words = _word_features("kein Fieber aber Blut im Stuhl")
+    assert "zznegfieber" in words and "zznegblut" not in words
+
+
+def test_dialect_negations_count_as_negations() -> None:
+    assert "zznegbluad" in _word_features("I hob koa Bluad gsehn")
+
+
+def test_the_features_carry_the_length_of_the_message() -> None:
+    assert _word_features("Noch nicht")[-1] == "zzlength2"
+    long_question = "Ich habe seit drei Tagen Fieber und Durchfall, was soll ich tun?"
+    assert _word_features(long_question)[-1] == "zzlength16"
+    assert triage_model.length_bucket(40) == "zzlengthlong"
+
+
+def test_segment_borders_reach_neither_the_words_nor_the_characters() -> None:
+    form = triage_model.triage_form("Fieber? Nein. Blut: nein!")
+    assert triage_model.SEGMENT_BORDER in form.split()
+    assert triage_model.SEGMENT_BORDER not in triage_model.char_features_text(form)
+    assert triage_model.SEGMENT_BORDER not in " ".join(_word_features("Fieber? Nein. Blut: nein!"))
