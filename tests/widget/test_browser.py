@@ -264,6 +264,9 @@ def test_aria_roles_and_labels(chat) -> None:
         "aria-describedby", "pcw-subtitle"
     )
     expect(chat.get_by_role("textbox", name=TEXTS["input_label"])).to_be_visible()
+    # WCAG 2.5.3: the only visible label of the field, its placeholder, contains its accessible name.
+    placeholder = chat.get_by_role("textbox", name=TEXTS["input_label"]).get_attribute("placeholder")
+    assert TEXTS["input_label"] in placeholder
     expect(chat.get_by_role("button", name=TEXTS["send_button"])).to_be_visible()
     expect(chat.get_by_role("button", name=TEXTS["close_button"])).to_be_visible()
     expect(chat.get_by_role("status")).to_have_count(1)
