@@ -33,24 +33,24 @@ class Figures:
     relatives_addressed: float
 
 
-# Measured on each development set with the thresholds in config.yml, rounded up to the third decimal
-# (13/361 is 0.0360...); a change that does worse fails here.
+# Measured on each development set with the thresholds in config.yml, to the third decimal: false alarms
+# rounded up (11/361 is 0.0304...), recalls rounded down; a change that does worse fails here.
 FIGURES = {
-    "dev": Figures(urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.037, relatives_addressed=0.95),
+    "dev": Figures(urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.031, relatives_addressed=0.95),
     "sealed": Figures(
-        urgent_recall=0.985, crisis_recall=0.989, false_alarm_rate=0.037, relatives_addressed=0.95
+        urgent_recall=0.994, crisis_recall=0.989, false_alarm_rate=0.032, relatives_addressed=0.95
     ),
     "sealed2": Figures(
-        urgent_recall=0.994, crisis_recall=0.99, false_alarm_rate=0.033, relatives_addressed=0.95
+        urgent_recall=0.997, crisis_recall=0.99, false_alarm_rate=0.03, relatives_addressed=0.95
     ),
     "sealed3": Figures(
-        urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.059, relatives_addressed=0.95
+        urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.039, relatives_addressed=0.95
     ),
     "sealed4": Figures(
-        urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.072, relatives_addressed=0.95
+        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.063, relatives_addressed=0.95
     ),
     "sealed5": Figures(
-        urgent_recall=0.979, crisis_recall=0.98, false_alarm_rate=0.049, relatives_addressed=0.95
+        urgent_recall=0.991, crisis_recall=1.0, false_alarm_rate=0.043, relatives_addressed=0.95
     ),
 }
 

@@ -28,7 +28,7 @@ from tests.triage.sets import DEVELOPMENT_SETS, Example, Outcome, Score, load_se
 ROOT = Path(__file__).resolve().parents[2]
 CRISIS_MISS_COST = 10
 URGENT_MISS_COST = 3
-GRID = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
+GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 CONFIRMATION_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 FAQ_DEVELOPMENT_SETS = ("fresh_dev", "holdout", "blind", "sealed")  # tests/nlu/; never fresh_sealed
 
