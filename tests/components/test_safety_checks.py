@@ -27,6 +27,12 @@ RED_FLAG_MESSAGES = [
     ("danke für alles. ich geh heute für immer. tschüss", CRISIS),
     ("hab gestern wieder mit dem Ritzen angefangen", CRISIS),
     ("Meine Tochter hat sich wieder geritzt, am Unterarm", CRISIS),
+    # unintended weight loss with "verliere Gewicht" and "nicht mit Absicht"; dialect: coughing blood, nights
+    ("Ich verliere Gewicht, 10 kg in drei Monaten, nicht mit Absicht.", SOMATIC),
+    ("Ich verliere an Gewicht, unabsichtlich, schon 6 Kilo", SOMATIC),
+    ("Mien Mann hoost Blood, al dat tweete Mol vundaag.", SOMATIC),
+    ("Ich muss znacht wäge em Durchfall uf d Toilette", SOMATIC),
+    ("I ha Bluet im Stuehl gseh.", SOMATIC),
     # blood in the stool
     ("Ich habe Blut im Stuhl", SOMATIC),
     ("Seit gestern ist Blut im Stuhl.", SOMATIC),
@@ -214,6 +220,12 @@ NO_ALARM_MESSAGES = [
     "Die Praxis, in der ich früher war, gibt es nicht mehr.",
     "Ich bin dann mal weg, bis nächste Woche!",
     "Als Teenager habe ich mich geritzt, das ist zwanzig Jahre her und vorbei.",
+    "Ich verliere Gewicht, mit Absicht: ich mache seit Januar Intervallfasten.",
+    # denials in dialect (without the negation, each is an alarm)
+    "Ich hab nich Blut im Stuhl, nur Blähungen.",
+    "I ha nid Bluet im Stuehl gseh.",
+    "Hob ka Bluat im Stuhl, nur Bauchweh.",
+    "Nachts muss ich ni raus wegen Durchfall.",
     # ordinary Leaky Gut questions
     "Kann Stress den Darm durchlässig machen?",
     "Was ist Leaky Gut?",
