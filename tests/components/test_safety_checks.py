@@ -27,6 +27,10 @@ RED_FLAG_MESSAGES = [
     ("danke für alles. ich geh heute für immer. tschüss", CRISIS),
     ("hab gestern wieder mit dem Ritzen angefangen", CRISIS),
     ("Meine Tochter hat sich wieder geritzt, am Unterarm", CRISIS),
+    # an overdose taken
+    ("Habe vorhin 20 Ibuprofen auf einmal genommen.", CRISIS),
+    ("hab grad auf einmal 30 tabletten geschluckt", CRISIS),
+    ("Meine Tochter hat eine ganze Schachtel Paracetamol genommen", CRISIS),
     # unintended weight loss with "verliere Gewicht" and "nicht mit Absicht"; dialect: coughing blood, nights
     ("Ich verliere Gewicht, 10 kg in drei Monaten, nicht mit Absicht.", SOMATIC),
     ("Ich verliere an Gewicht, unabsichtlich, schon 6 Kilo", SOMATIC),
@@ -220,6 +224,10 @@ NO_ALARM_MESSAGES = [
     "Die Praxis, in der ich früher war, gibt es nicht mehr.",
     "Ich bin dann mal weg, bis nächste Woche!",
     "Als Teenager habe ich mich geritzt, das ist zwanzig Jahre her und vorbei.",
+    "Darf man 2 Ibuprofen auf einmal nehmen?",
+    "Kann ich 10 Tabletten auf einmal nehmen?",
+    "Ich habe 400 mg Ibuprofen genommen.",
+    "Ich habe die ganze Packung Flohsamen genommen, wann wirkt das?",
     "Ich verliere Gewicht, mit Absicht: ich mache seit Januar Intervallfasten.",
     # denials in dialect (without the negation, each is an alarm)
     "Ich hab nich Blut im Stuhl, nur Blähungen.",
