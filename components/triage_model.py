@@ -172,7 +172,7 @@ def word_features_text(form: str) -> str:
     against this function's output and warn about the length word)."""
     words = form.split()
     stop_words = stop_word_set()
-    plain = [word for word in words if word != SEGMENT_BORDER]
+    plain = words_of(form)
     content = [word for word in plain if word not in stop_words]
     negated = [NEGATED_PREFIX + word for word in negated_words(words, stop_words)]
     return " ".join([*content, *negated, length_bucket(len(plain))])
@@ -180,7 +180,12 @@ def word_features_text(form: str) -> str:
 
 def char_features_text(form: str) -> str:
     """What the character n-grams see: the words only."""
-    return " ".join(word for word in form.split() if word != SEGMENT_BORDER)
+    return " ".join(words_of(form))
+
+
+def words_of(form: str) -> List[str]:
+    """The words of a triage form, without its segment borders."""
+    return [word for word in form.split() if word != SEGMENT_BORDER]
 
 
 def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
