@@ -372,13 +372,12 @@ def mentions_relatives_situation(text: str) -> bool:
 
 
 def is_about_an_animal(text: str) -> bool:
-    """Tell whether the message is about an animal and not about the writer's own situation."""
+    """Tell whether the message is about an animal and not about the writer's own situation.
+
+    The writer's own situation counts in the animal's clause too: "Ich habe Blut im Stuhl und mein
+    Hund auch" is about the writer.
+    """
     clauses = _split_clauses(text or "")
-    animal = [_matches_any(PATTERNS.animals, clause.text) for clause in clauses]
-    if not any(animal):
+    if not any(_matches_any(PATTERNS.animals, clause.text) for clause in clauses):
         return False
-    return not any(
-        _matches_any(PATTERNS.personal_context, clause.text)
-        for clause, about_animal in zip(clauses, animal)
-        if not about_animal
-    )
+    return not any(_matches_any(PATTERNS.personal_context, clause.text) for clause in clauses)

@@ -64,6 +64,23 @@ def test_an_animal_gets_no_emergency_but_a_crisis_is_never_overruled() -> None:
     )
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Kälbchen hat seit gestern Durchfall, hilft da Heilerde?",
+        "Unsere Ziegen husten, und eine hat etwas Blut an der Nase.",
+    ],
+)
+def test_farm_animals_get_no_emergency(text: str) -> None:
+    assert triage_text(text, {"crisis": 0.0, "emergency": 0.9, "none": 0.1}, THRESHOLDS).outcome == "none"
+
+
+def test_own_signs_beside_an_animal_are_still_an_emergency() -> None:
+    scores = {"crisis": 0.0, "emergency": 0.9, "none": 0.1}
+    result = triage_text("Ich habe Blut im Stuhl und mein Hund auch", scores, THRESHOLDS)
+    assert result.outcome == "emergency"
+
+
 @pytest.mark.parametrize("probability, subject", [(0.9, "other"), (0.2, "self")])
 def test_the_subject_model_says_whose_signs_they_are(probability: float, subject: str) -> None:
     assert with_subject(TriageResult("emergency", "rule", "call_112"), probability).subject == subject
