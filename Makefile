@@ -34,6 +34,7 @@ help:
 	@echo "make export SENDER=id [OUT=file] - one conversation as readable JSON (DSGVO Art. 15)"
 	@echo "make erase SENDER=id - delete one conversation (DSGVO Art. 17)"
 	@echo "make report - staff report of what patients ask (writes reports/insights.html)"
+	@echo "STAFF_PASSWORD=... make review - staff page: review misunderstood messages, retrain, activate (port 8081)"
 	@echo "make clean  - remove trained models, test caches and results"
 	@echo "RASA_SPEEDUPS=off make run - the same assistant with Rasa fixes only, no speed-ups (addons/patches.py)"
 
@@ -114,7 +115,7 @@ widget-deps: $(WIDGET_NPM_STAMP)
 	@scripts/install-chromium.sh
 
 # --- Privacy (privacy/, PRIVACY.md) and the staff report (insights/): on the tracker store of endpoints.yml ---
-.PHONY: purge export erase report
+.PHONY: purge export erase report review
 # SENDER and OUT are read from the environment (make puts command-line variables there), never
 # pasted into the shell command, so any sender id is safe.
 
@@ -131,3 +132,8 @@ erase: install
 
 report: install
 	@$(PY) -m insights --out reports/insights.html
+
+# The staff review page (review/, docs/review.md): only with STAFF_PASSWORD; 127.0.0.1:8081 unless
+# REVIEW_HOST / REVIEW_PORT say otherwise.
+review: install train
+	@$(PY) -m review.server

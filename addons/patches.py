@@ -28,6 +28,7 @@ from addons import (
     gc_freeze,
     graph_runner,
     log_privacy,
+    model_reload,
     processor,
     resilient_action,
     storage_guard,
@@ -135,6 +136,15 @@ FIXES: Tuple[Patch, ...] = (
         ("rasa.core.channels.socketio.SocketIOInput.blueprint",),
         None,
         ("rasa", "python-socketio", "sanic"),
+    ),
+    Patch(
+        "model-reload",
+        "a replaced model file is loaded by the running server (staff review page's activation)",
+        "fix",
+        "addons/model_reload.py",
+        ("rasa.core.run.configure_app", "rasa.core.agent.Agent.load_model"),
+        model_reload.install,
+        ("rasa", "sanic"),
     ),
     Patch(
         "tracker-store-privacy",

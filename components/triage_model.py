@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Iterable, List, Mapping, Sequence, Tuple
+from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 import yaml
@@ -86,7 +86,8 @@ def triage_data_files(directory: Path) -> List[Path]:
 def load_triage_data(directory: Path) -> List[TriageExample]:
     """Read every ``data/triage/*.yml``.
 
-    Each file holds ``triage: {crisis: [...], emergency: [...], none: [...]}`` and, optionally,
+    Each file holds ``triage: {crisis: [...], emergency: [...], none: [...]}`` (texts, or ``{text, reviewed}``
+    in the staff's reviewed examples) and, optionally,
     ``about_someone_else: [...]``: those of its urgent messages whose signs belong to another person.
     """
     examples: List[TriageExample] = []
@@ -98,16 +99,22 @@ def load_triage_data(directory: Path) -> List[TriageExample]:
         section = content.get(TRIAGE_DATA_KEY)
         if not isinstance(section, dict) or not set(section) <= set(OUTCOMES):
             raise ValueError(f"{path}: expected '{TRIAGE_DATA_KEY}:' with the keys {OUTCOMES}")
-        others = {str(text) for text in content.get(OTHER_PERSON_KEY) or []}
-        urgent = {str(text) for outcome in URGENT for text in section.get(outcome) or []}
+        others = {text_of(entry) for entry in content.get(OTHER_PERSON_KEY) or []}
+        urgent = {text_of(entry) for outcome in URGENT for entry in section.get(outcome) or []}
         if others - urgent:
             raise ValueError(
                 f"{path}: '{OTHER_PERSON_KEY}' lists messages that are not urgent: "
                 f"{sorted(others - urgent)[:3]}"
             )
-        for outcome, texts in section.items():
-            examples.extend(TriageExample(str(text), outcome, str(text) in others) for text in texts or [])
+        for outcome, entries in section.items():
+            texts = [text_of(entry) for entry in entries or []]
+            examples.extend(TriageExample(text, outcome, text in others) for text in texts)
     return examples
+
+
+def text_of(entry: Any) -> str:
+    """An entry is a text, or (data/triage/reviewed.yml, review/examples.py) a text with its review date."""
+    return str(entry["text"]) if isinstance(entry, dict) else str(entry)
 
 
 def fingerprint_of(directory: Path) -> str:

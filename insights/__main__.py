@@ -31,7 +31,10 @@ def main(argv: Optional[List[str]] = None) -> int:
     from insights.collect import collect
     from insights.render import render_report
     from insights.topics import DEFAULT_DOMAIN, load_topic_names
+    from practice.config import config_path
     from privacy.store import open_tracker_store
+    from review.examples import reviewed_examples, reviewed_per_week
+    from review.settings import load_review_settings
 
     try:
         # Before the store is read, so that a topic without a German name stops the report at once.
@@ -42,7 +45,15 @@ def main(argv: Optional[List[str]] = None) -> int:
         finally:
             store.engine.dispose()
         args.out.parent.mkdir(parents=True, exist_ok=True)
-        args.out.write_text(render_report(insights, topic_names), encoding="utf-8")
+        args.out.write_text(
+            render_report(
+                insights,
+                topic_names,
+                reviewed_per_week=reviewed_per_week(reviewed_examples()),
+                review_url=load_review_settings(config_path()).url,
+            ),
+            encoding="utf-8",
+        )
     except Exception as error:  # noqa: BLE001 - one clear line instead of a traceback
         print(f"report: failed: {type(error).__name__}: {error}", file=sys.stderr)
         return 1

@@ -70,6 +70,8 @@ class StoredEvent:
     channel: Optional[str]
     response: Optional[str] = None  # bot messages: the response of domain.yml it was sent as
     offered: Tuple[str, ...] = ()  # bot messages: the intents its buttons ask for
+    # user messages: the NLU's intents with their confidence, best first, without `nlu_fallback`
+    ranking: Tuple[Tuple[str, float], ...] = ()
 
 
 @dataclass
@@ -165,9 +167,20 @@ def read_events(store: SQLTrackerStore) -> List[StoredEvent]:
                     action,
                     payload.get("text"),
                     payload.get("input_channel"),
+                    ranking=_intent_ranking(payload),
                 )
             )
     return events
+
+
+def _intent_ranking(stored: Dict[str, Any]) -> Tuple[Tuple[str, float], ...]:
+    """The intents the NLU ranked for a stored user message; the fallback's own entry is no topic."""
+    ranking = (stored.get("parse_data") or {}).get("intent_ranking") or []
+    return tuple(
+        (str(entry.get("name")), float(entry.get("confidence") or 0.0))
+        for entry in ranking
+        if isinstance(entry, dict) and entry.get("name") and entry.get("name") != FALLBACK_INTENT
+    )
 
 
 def _bot_message(conversation: int, timestamp: float, stored: Dict[str, Any]) -> StoredEvent:

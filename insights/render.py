@@ -7,7 +7,7 @@ import html
 import io
 from collections import Counter
 from datetime import datetime, timezone
-from typing import Dict, List, Sequence, Tuple
+from typing import Dict, List, Mapping, Sequence, Tuple
 
 import matplotlib
 
@@ -27,8 +27,15 @@ TOP_TOPICS_IN_CHART = 8
 ASK_BACK, ASK_BACKS = "Rückfrage", "Rückfragen"
 
 
-def render_report(insights: Insights, topic_names: TopicNames, generated_at: datetime | None = None) -> str:
-    """The page, with every topic under its German name (insights/topics.py), never an intent name."""
+def render_report(
+    insights: Insights,
+    topic_names: TopicNames,
+    generated_at: datetime | None = None,
+    reviewed_per_week: Mapping[str, int] | None = None,
+    review_url: str | None = None,
+) -> str:
+    """The page, with every topic under its German name (insights/topics.py), never an intent name;
+    with the staff review page's link and its reviewed messages per week (review/)."""
     generated_at = generated_at or datetime.now(timezone.utc)
     topics_by_week = {week: topic_names.rename(figures.topics) for week, figures in insights.weeks.items()}
     not_understood, off_topic = topic_names.name(FALLBACK_INTENT), topic_names.name(OUT_OF_SCOPE_INTENT)
@@ -46,7 +53,12 @@ def render_report(insights: Insights, topic_names: TopicNames, generated_at: dat
             _ask_back_summary(insights),
             _ask_back_table(name_ask_backs(insights.ask_backs, topic_names)),
         ),
-        _section("Häufigste unbeantwortete Nachrichten (maskiert)", "", _unanswered_table(insights)),
+        _section(
+            "Häufigste unbeantwortete Nachrichten (maskiert)",
+            _review_link(review_url),
+            _unanswered_table(insights),
+        ),
+        _section("Geprüfte Nachrichten pro Woche", "", _reviewed_table(reviewed_per_week or {})),
         _section("Antworten mit Notfallhinweis pro Woche", _red_flag_chart(insights), ""),
         _section("Terminangebot", _booking_chart(insights), _booking_table(insights)),
     ]
@@ -244,6 +256,22 @@ def _ask_back_table(named: Dict[Tuple[str, ...], AskBackFigures]) -> str:
         ],
         rows,
     )
+
+
+def _review_link(review_url: str | None) -> str:
+    if not review_url:
+        return ""
+    link = html.escape(review_url, quote=True)
+    return (
+        f'<p>Auf der Seite <a href="{link}">Nachrichten prüfen</a> ordnen Sie diese Nachrichten einem '
+        "Thema zu, damit der Assistent sie künftig beantwortet.</p>"
+    )
+
+
+def _reviewed_table(reviewed_per_week: Mapping[str, int]) -> str:
+    if not reviewed_per_week:
+        return "<p>Noch keine.</p>"
+    return _table(["Woche", "geprüft"], [[week, count] for week, count in sorted(reviewed_per_week.items())])
 
 
 def _unanswered_table(insights: Insights) -> str:

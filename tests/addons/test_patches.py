@@ -49,6 +49,7 @@ UPSTREAM_FINGERPRINTS: Dict[str, str] = {
     "rasa.utils.endpoints.EndpointConfig.request": "bc49eb77a158ac1e",
     "rasa.utils.endpoints.EndpointConfig.session": "f6136492eac7ede3",
     "rasa.core.run.configure_app": "0b28ea3f4b4ae50b",
+    "rasa.core.agent.Agent.load_model": "dc0e0244f8546a6d",
     "rasa.core.processor.MessageProcessor.handle_message": "a96904e7796d7bf9",
     "rasa.core.processor.MessageProcessor._check_for_unseen_features": "0c8dd2d3d05b010a",
     "rasa.engine.runner.dask.DaskGraphRunner": "baadaf6063fe4d22",

@@ -60,6 +60,7 @@ def test_the_notice_names_the_controller_the_retention_days_and_the_staff_report
     assert config.controller_name in notice and config.controller_address in notice
     assert f"{config.retention_days} Tage" in notice
     assert "Praxisteam" in notice and "Bericht" in notice and "nicht beantworten konnte" in notice
+    assert "Prüfseite" in notice and "ohne Namen und persönliche Angaben" in notice
     assert "Telefonnummer" in notice and "WhatsApp" in notice and "Nutzer-ID" in notice
     assert "automatischer Assistent" in notice and config.policy_url in notice
     assert "{" not in notice and "}" not in notice
