@@ -41,13 +41,19 @@ async def run(args: argparse.Namespace) -> int:
     from privacy.retention import purge_expired
     from privacy.store import open_tracker_store
     from privacy.subject_rights import UnknownSender, erase_conversation, export_conversation
+    from review.state import ReviewState
 
     store = open_tracker_store(args.endpoints)
     try:
         if args.command == "purge":
             days = load_practice_config().retention_days
             removed = purge_expired(store, days)
-            print(f"purge: removed {removed} conversation(s) with no activity for more than {days} days")
+            # The review page's marks of messages dealt with go with the messages (review/state.py).
+            forgotten = ReviewState(retention_days=days).forget_expired()
+            print(
+                f"purge: removed {removed} conversation(s) with no activity for more than {days} days"
+                f" and {forgotten} review mark(s)"
+            )
         elif args.command == "export":
             text = json.dumps(await export_conversation(store, args.sender), ensure_ascii=False, indent=2)
             if args.out:

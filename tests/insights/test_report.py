@@ -242,3 +242,18 @@ def test_make_report_writes_the_file(assistant, tmp_path: Path) -> None:
     assert f"{ALL_CONVERSATIONS} Gespräche, {ALL_MESSAGES} Nachrichten" in page
     assert "Was ist Leaky Gut?" in page_text(page)
     assert internal_names_in(page_text(page), load_topic_names().names) == []
+
+
+def test_the_report_links_to_the_review_page_and_counts_reviewed_messages_per_week(
+    insights, topic_names
+) -> None:
+    page = render_report(
+        insights,
+        topic_names,
+        reviewed_per_week={"2026-W48": 3, "2026-W49": 1},
+        review_url="http://127.0.0.1:8081/",
+    )
+    assert '<a href="http://127.0.0.1:8081/">Nachrichten prüfen</a>' in page
+    text = page_text(page)
+    assert "Geprüfte Nachrichten pro Woche" in text
+    assert re.search(r"2026-W48\s+3", text) and re.search(r"2026-W49\s+1", text)

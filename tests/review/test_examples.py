@@ -88,3 +88,10 @@ def test_an_evaluation_message_never_becomes_training_data(paths: DataPaths) -> 
     with pytest.raises(ExampleRefused, match="Prüfsatz"):
         add_example(text, Label(urgent="crisis"), DAY, paths)
     assert not paths.triage_reviewed.exists()
+
+
+def test_reviewed_examples_are_counted_per_iso_week() -> None:
+    from review.examples import reviewed_per_week
+
+    examples = [("a", "treatment", "2026-11-30"), ("b", "causes", "2026-12-06"), ("c", "x", "2026-12-07")]
+    assert reviewed_per_week(examples) == {"2026-W49": 2, "2026-W50": 1}
