@@ -120,6 +120,8 @@ class Ports:
     widget: int = 8002
     rasa: List[int] = field(default_factory=lambda: [8010, 8011])
     actions: List[int] = field(default_factory=lambda: [8020, 8021])
+    review: int = 8004  # the staff review page itself
+    review_front: int = 8081  # nginx's port for it (the practice's internal network)
 
     @classmethod
     def free(cls, rasa_servers: int = 2, action_servers: int = 2) -> "Ports":
@@ -131,6 +133,8 @@ class Ports:
             free_port(),
             [free_port() for _ in range(rasa_servers)],
             [free_port() for _ in range(action_servers)],
+            free_port(),
+            free_port(),
         )
 
 
@@ -253,6 +257,12 @@ class Topology:
     model: Path = MODEL
     sanic_workers: int = 1
     with_widget: bool = True
+    # The staff review page starts only with a staff password (review/access.py): set STAFF_PASSWORD.
+    staff_password: Optional[str] = field(default_factory=lambda: os.environ.get("STAFF_PASSWORD") or None)
+
+    @property
+    def with_review(self) -> bool:
+        return bool(self.staff_password)
 
     def __post_init__(self) -> None:
         self.root = self.root.resolve()
@@ -388,6 +398,25 @@ class Topology:
             lambda: _port_open(port),
         )
 
+    def review(self) -> Optional[Service]:
+        """The staff review page on the same tracker store, behind nginx's review port; it activates
+        models in the project's models/, which the Rasa servers watch (addons/model_reload.py)."""
+        if not self.with_review:
+            return None
+        port = self.ports.review
+        return Service(
+            "review",
+            [PYTHON, "-m", "review.server", "--port", str(port)],
+            self.root,
+            lambda: _port_open(port),
+            # Sanic takes the client address from nginx's X-Forwarded-For (one proxy in front).
+            env=lambda: {
+                **self.rasa_env(),
+                "STAFF_PASSWORD": self.staff_password or "",
+                "SANIC_PROXIES_COUNT": "1",
+            },
+        )
+
     def nginx(self) -> Service:
         prefix = self.root / "nginx"
         args = [
@@ -414,8 +443,8 @@ class Topology:
         found = [self.postgres(), self.redis()]
         found += [self.action_server(i) for i in range(len(self.ports.actions))]
         found += [self.rasa_server(i) for i in range(len(self.ports.rasa))]
-        widget = self.widget()
-        return found + ([widget] if widget else []) + [self.nginx()]
+        optional = [service for service in (self.widget(), self.review()) if service is not None]
+        return found + optional + [self.nginx()]
 
     # --- up and down ----------------------------------------------------------------------------
 
@@ -429,8 +458,7 @@ class Topology:
         self.start_and_wait(self.redis(), 30)
         backends = [self.action_server(i) for i in range(len(self.ports.actions))]
         backends += [self.rasa_server(i) for i in range(len(self.ports.rasa))]
-        widget = self.widget()
-        backends += [widget] if widget else []
+        backends += [service for service in (self.widget(), self.review()) if service is not None]
         for service in backends:  # Rasa servers load their models in parallel
             service.start()
         for service in backends:
@@ -601,7 +629,9 @@ class Topology:
             (prefix / sub).mkdir(parents=True, exist_ok=True)
         config = self._nginx_config
         config.write_text(
-            render_nginx_config(NginxLayout.local(self.ports, prefix, self.widget() is not None))
+            render_nginx_config(
+                NginxLayout.local(self.ports, prefix, self.widget() is not None, self.with_review)
+            )
         )
         return config
 
@@ -616,9 +646,11 @@ class NginxLayout:
     action_servers: List[str]
     widget: Optional[str] = None
     prefix: Optional[Path] = None  # private instance: pid, logs and temp files under it
+    review: Optional[str] = None  # the staff review page
+    review_listen: Optional[str] = None
 
     @classmethod
-    def local(cls, ports: Ports, prefix: Path, with_widget: bool) -> "NginxLayout":
+    def local(cls, ports: Ports, prefix: Path, with_widget: bool, with_review: bool = False) -> "NginxLayout":
         return cls(
             f"127.0.0.1:{ports.nginx}",
             f"127.0.0.1:{ports.actions_lb}",
@@ -626,6 +658,8 @@ class NginxLayout:
             [f"127.0.0.1:{port}" for port in ports.actions],
             f"127.0.0.1:{ports.widget}" if with_widget else None,
             prefix,
+            f"127.0.0.1:{ports.review}" if with_review else None,
+            f"127.0.0.1:{ports.review_front}" if with_review else None,
         )
 
     @classmethod
@@ -637,6 +671,8 @@ class NginxLayout:
             ["rasa-1:5005", "rasa-2:5005"],
             ["actions-1:5055", "actions-2:5055"],
             "widget:8080",
+            review="review:8081",
+            review_listen="8081",
         )
 
 
@@ -673,6 +709,23 @@ error_log {prefix}/logs/error.log warn;
             proxy_set_header Host $host;
         }}"""
         if layout.widget
+        else ""
+    )
+    review = (
+        f"""
+
+    # The staff review page (review/): its own port, to be reachable from the practice's network only.
+    server {{
+        listen {layout.review_listen};
+        proxy_connect_timeout 2s;
+        proxy_read_timeout 60s;
+        location / {{
+            proxy_pass http://{layout.review};
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+        }}
+    }}"""
+        if layout.review
         else ""
     )
     return f"""# Generated by deploy/local.py (render_nginx_config) - do not edit by hand.
@@ -738,7 +791,7 @@ http {{
             proxy_set_header Connection "";
             proxy_next_upstream error timeout;
         }}
-    }}
+    }}{review}
 }}
 """
 

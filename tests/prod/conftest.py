@@ -16,6 +16,7 @@ import requests
 from deploy.local import Ports, Topology
 
 pytestmark = pytest.mark.e2e
+STAFF_PASSWORD = "ein-langes-test-passwort"
 
 
 @pytest.fixture(scope="session")
@@ -23,7 +24,7 @@ def topology(model_path: Path) -> Iterator[Topology]:
     # Not pytest's tmp_path: its parent is private to root, and PostgreSQL runs as the postgres user.
     root = Path(tempfile.mkdtemp(prefix="leaky-gut-prod-"))
     root.chmod(0o755)
-    running = Topology(root, Ports.free(), with_widget=False)
+    running = Topology(root, Ports.free(), with_widget=False, staff_password=STAFF_PASSWORD)
     try:
         running.up()
         yield running

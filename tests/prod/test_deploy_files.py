@@ -54,9 +54,21 @@ def test_endpoints_yml_reads_the_stores_from_the_documented_variables() -> None:
 
 def test_compose_has_every_service_of_the_local_topology(tmp_path: Path) -> None:
     services = _compose()["services"]
-    local = {"postgres", "redis", "actions-1", "actions-2", "rasa-1", "rasa-2", "widget", "nginx"}
+    local = {"postgres", "redis", "actions-1", "actions-2", "rasa-1", "rasa-2", "widget", "review", "nginx"}
     assert local <= set(services)
-    assert {service.name for service in _local_topology(tmp_path).services()} <= set(services)
+    topology = _local_topology(tmp_path)
+    topology.staff_password = "ein-langes-test-passwort"
+    assert {service.name for service in topology.services()} <= set(services)
+
+
+def test_the_review_page_shares_the_models_with_the_rasa_servers_and_sits_behind_nginx() -> None:
+    services = _compose()["services"]
+    assert services["review"]["command"][:3] == ["python", "-m", "review.server"]
+    assert "STAFF_PASSWORD" in services["review"]["environment"]
+    for name in ("rasa-1", "rasa-2", "review"):
+        assert "models:/app/models" in services[name]["volumes"]
+    assert "127.0.0.1:8081:8081" in services["nginx"]["ports"]
+    assert "proxy_pass http://review:8081;" in COMPOSE_NGINX_CONF.read_text()
 
 
 def test_compose_rasa_servers_use_the_same_entry_point_and_variables_as_the_local_topology(

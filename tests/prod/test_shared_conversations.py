@@ -14,7 +14,7 @@ import requests
 
 from deploy.local import Topology
 from practice.config import load_practice_config
-from tests.prod.conftest import say, stored_events
+from tests.prod.conftest import STAFF_PASSWORD, say, stored_events
 
 pytestmark = pytest.mark.e2e
 
@@ -153,3 +153,22 @@ def test_socketio_from_a_foreign_origin_is_refused_through_nginx(topology) -> No
 
     with pytest.raises(socketio.exceptions.ConnectionError):
         _socketio_client(topology, "https://elsewhere.example")
+
+
+def test_the_review_page_behind_nginx_shows_a_misunderstood_message_from_postgresql(topology, sender) -> None:
+    """The staff page on nginx's review port reads the shared tracker store (texts masked, no ids)."""
+    review_url = f"http://127.0.0.1:{topology.ports.review_front}"
+    message = "Wia schaugt's aus mit da Kur? Ruf mi o: 0171 2345678"
+    say(topology.url, sender, message)
+    staff = requests.Session()
+    assert staff.get(f"{review_url}/anmelden", timeout=30).status_code == 200
+    login = staff.post(
+        f"{review_url}/anmelden",
+        data={"name": "Praxisteam", "password": STAFF_PASSWORD},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert login.status_code == 302
+    queue = staff.get(f"{review_url}/", timeout=60).text
+    assert "Wia schaugt&#39;s aus mit da Kur? Ruf mi o: [Telefonnummer entfernt]" in queue
+    assert "0171" not in queue and sender not in queue
