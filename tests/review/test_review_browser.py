@@ -24,6 +24,7 @@ import pytest
 import requests
 import yaml
 
+from tests.e2e.chromium import AXE_OPTIONS, AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.servers import PROJECT_ROOT, QUIET_ENV, Assistant, free_port, wait_for_http
 
 playwright_api = pytest.importorskip("playwright.sync_api")
@@ -31,19 +32,6 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-AXE_SCRIPT = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 SCREENSHOTS = PROJECT_ROOT / "docs" / "images"
 PASSWORD = "ein-langes-test-passwort"
 STAFF = "Frau Test"
@@ -266,7 +254,14 @@ def test_staff_give_a_misunderstood_message_a_topic_train_activate_and_roll_back
 def test_no_message_text_in_the_logs_and_changes_are_audited(
     project: Path, review: ReviewServer, assistant: Assistant
 ) -> None:
-    for log in (review.log, assistant.workdir / "rasa.log", assistant.workdir / "actions.log"):
+    training_logs = list((project / "models" / "candidates").glob("*.log"))
+    assert training_logs
+    for log in (
+        review.log,
+        assistant.workdir / "rasa.log",
+        assistant.workdir / "actions.log",
+        *training_logs,
+    ):
         assert MESSAGE not in log.read_text(errors="replace"), log.name
     audit = (project / "var" / "review" / "audit.log").read_text(encoding="utf-8")
     assert MESSAGE not in audit

@@ -21,6 +21,7 @@ import requests
 import yaml
 
 from practice.config import load_practice_config
+from tests.e2e.chromium import AXE_OPTIONS, AXE_SCRIPT, CHROMIUM, CHROMIUM_ARGS
 from tests.e2e.servers import PROJECT_ROOT, Assistant
 from tests.widget.conftest import WidgetServer
 
@@ -29,17 +30,6 @@ expect = playwright_api.expect
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 DESKTOP = {"width": 1280, "height": 800}
 MOBILE = {"width": 360, "height": 740}
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
@@ -49,8 +39,6 @@ ANSWER_TIMEOUT_MS = 30_000
 RESTART_TIMEOUT_MS = 240_000
 TEXTS = yaml.safe_load((PROJECT_ROOT / "config" / "practice.yml").read_text(encoding="utf-8"))["widget"]
 XSS_PROBE = "<img src=x onerror=alert(1)>"
-AXE_SCRIPT = PROJECT_ROOT / "widget" / "node_modules" / "axe-core" / "axe.min.js"
-AXE_OPTIONS = {"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]}}
 
 
 @pytest.fixture(scope="module")
