@@ -24,9 +24,19 @@ SEALED_SET_3 = SETS_DIR / "sealed3.yml"  # sealed for round 3
 SEALED_SET_4 = SETS_DIR / "sealed4.yml"  # sealed for round 4
 SEALED_SET_5 = SETS_DIR / "sealed5.yml"  # sealed for round 4b
 SEALED_SET_6 = SETS_DIR / "sealed6.yml"  # sealed for round 5
-SEALED_SET_7 = SETS_DIR / "sealed7.yml"  # sealed for round 6, scored once: `make bench` reports it
-DEVELOPMENT_SETS = (DEV_SET, SEALED_SET, SEALED_SET_2, SEALED_SET_3, SEALED_SET_4, SEALED_SET_5, SEALED_SET_6)
-ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_7)
+SEALED_SET_7 = SETS_DIR / "sealed7.yml"  # sealed for round 6
+SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7: `make bench` reports it
+DEVELOPMENT_SETS = (
+    DEV_SET,
+    SEALED_SET,
+    SEALED_SET_2,
+    SEALED_SET_3,
+    SEALED_SET_4,
+    SEALED_SET_5,
+    SEALED_SET_6,
+    SEALED_SET_7,
+)
+ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_8)
 URGENT = ("emergency", "crisis")
 OUTCOMES = ("emergency", "crisis", "none")
 
