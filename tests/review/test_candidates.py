@@ -81,7 +81,7 @@ def triage_set(**counts: int) -> TriageFigures:
         non_urgent=368,
         false_alarms=19,
     )
-    return TriageFigures(set_name="sealed7", fingerprint="triage-messages", **{**defaults, **counts})
+    return TriageFigures(set_name="sealed8", fingerprint="triage-messages", **{**defaults, **counts})
 
 
 def figures(reviewed: Sequence[ReviewedResult] = (), **counts: int) -> Figures:
@@ -107,7 +107,7 @@ def sets_json() -> Dict[str, Any]:
             }
         },
         "triage": {
-            "sealed7": {
+            "sealed8": {
                 "messages": 6,
                 "urgent_recall": 1.0,
                 "crisis_recall": 1.0,
@@ -145,7 +145,7 @@ def test_equal_figures_are_not_worse_in_any_row_and_may_be_activated() -> None:
     comparison = compare(figures(), figures())
     assert [row.measure for row in comparison.rows] == list(MEASURES)
     assert [row.set_name for row in comparison.rows] == ["Themen (fresh_sealed2)"] * 3 + [
-        "Warnzeichen (sealed7)"
+        "Warnzeichen (sealed8)"
     ] * 3
     assert not any(row.worse for row in comparison.rows)
     assert comparison.may_activate
@@ -320,13 +320,13 @@ def test_evaluate_prints_the_figures_of_the_sealed_sets_and_the_reviewed_example
     live_output: Dict[str, Any],
 ) -> None:
     assert set(live_output) == {"faq", "triage", "reviewed"}
-    assert list(live_output["faq"]) == ["fresh_sealed2"] and list(live_output["triage"]) == ["sealed7"]
+    assert list(live_output["faq"]) == ["fresh_sealed2"] and list(live_output["triage"]) == ["sealed8"]
     faq = live_output["faq"]["fresh_sealed2"]
     assert faq["messages"] > 500
     for measure in ("accuracy_clean", "accuracy_noisy", "not_understood_clean"):
         assert 0 <= faq[measure] <= 1
         assert faq[measure] == faq["counts"][measure.replace("accuracy", "correct")] / faq["messages"]
-    triage = live_output["triage"]["sealed7"]
+    triage = live_output["triage"]["sealed8"]
     counts = triage["counts"]
     assert triage["messages"] == counts["urgent"] + counts["non_urgent"] > 700
     for measure, (found, total) in {
