@@ -38,6 +38,8 @@ STAFF = "Frau Test"
 # Bavarian for "and what about the treatment?": the shipped model does not understand it.
 MESSAGE = "Wia schaugt's aus mit da Kur?"
 TOPIC = "treatment"
+# Bavarian for "well, what am I supposed to say": staff read it as resignation and mark it urgent.
+RESIGNED = "Jo mei, wos soll i do sogn"
 TRAINING_TIMEOUT_MS = 20 * 60_000
 RELOAD_TIMEOUT_S = 180.0
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
@@ -249,6 +251,31 @@ def test_staff_give_a_misunderstood_message_a_topic_train_activate_and_roll_back
     page.get_by_role("button", name="Vorheriges Modell wiederherstellen").click()
     assert NOT_UNDERSTOOD in wait_for_answer(assistant, MESSAGE, NOT_UNDERSTOOD)
     page.close()
+
+
+def test_an_urgent_message_goes_to_the_triage_data_and_the_page_shows_the_advice_it_should_have_got(
+    project: Path, assistant: Assistant, review: ReviewServer
+) -> None:
+    answer_texts(assistant, RESIGNED)  # asked back: two topics were close
+    staff = requests.Session()
+    log_in(staff, review.url)
+    queue = staff.get(f"{review.url}/").text
+    token = csrf_token(queue)
+    groups = dict(re.findall(r'<h2 id="m-([0-9a-f]+)">„([^“]+)“</h2>', queue))
+    message_id = next(group for group, text in groups.items() if "soll i do sogn" in text)
+    decision = {
+        "csrf_token": token,
+        "message": message_id,
+        "text": RESIGNED,
+        "confirm_no_personal_details": "ja",
+        "decision": "crisis",
+    }
+    page = staff.post(f"{review.url}/entscheiden", data=decision)
+    assert page.status_code == 200 and "TelefonSeelsorge" in page.text and "0800 111 0 111" in page.text
+    triage = yaml.safe_load((project / "data" / "triage" / "reviewed.yml").read_text(encoding="utf-8"))
+    assert [entry["text"] for entry in triage["triage"]["crisis"]] == [RESIGNED]
+    again = staff.post(f"{review.url}/entscheiden", data=decision)
+    assert again.status_code == 404  # dealt with: no longer in the queue
 
 
 def test_no_message_text_in_the_logs_and_changes_are_audited(
