@@ -132,8 +132,18 @@ def _group_for(
     if key in groups:
         return groups[key]
     for existing_key, group in groups.items():
-        if SequenceMatcher(None, existing_key, key).ratio() >= NEAR_IDENTICAL:
+        if _near_identical(existing_key, key):
             return group
     guesses = tuple(Guess(intent, confidence) for intent, confidence in ranking[: 1 + RUNNERS_UP] if intent)
     groups[key] = QueueGroup(key=key, text=masked, guesses=guesses)
     return groups[key]
+
+
+def _near_identical(first: str, second: str) -> bool:
+    """difflib's cheap upper bounds first: most pairs are told apart without the full comparison."""
+    matcher = SequenceMatcher(None, first, second)
+    return (
+        matcher.real_quick_ratio() >= NEAR_IDENTICAL
+        and matcher.quick_ratio() >= NEAR_IDENTICAL
+        and matcher.ratio() >= NEAR_IDENTICAL
+    )
