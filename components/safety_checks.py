@@ -43,8 +43,11 @@ PATTERNS_FILE = Path(__file__).resolve().with_name("safety_patterns.yml")
 RED_FLAG_KINDS: Tuple[str, ...] = ("crisis", "somatic")  # priority order
 NEGATION_WINDOW_WORDS = 4
 MIN_TYPO_WORD_LENGTH = 4
-_CLAUSE_PUNCTUATION = r"[.!?;\n\r]+"
-_SEGMENT_BREAK = re.compile(r"[,:()\[\]\u2013\u2014]")
+# Where a clause ends, and where a segment inside a clause ends; the triage classifier's negation scope
+# (components/triage_model.py) ends at both.
+CLAUSE_PUNCTUATION = r"[.!?;\n\r]+"
+SEGMENT_PUNCTUATION = r"[,:()\[\]\u2013\u2014]"
+_SEGMENT_BREAK = re.compile(SEGMENT_PUNCTUATION)
 
 
 @dataclass(frozen=True)
@@ -203,7 +206,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
         raise ValueError(f"{path.name}: top level must be a mapping")
     break_words = "|".join(re.escape(word) for word in _string_list(data, "clause_breaks"))
     return SafetyPatterns(
-        clause_break=re.compile(rf"{_CLAUSE_PUNCTUATION}|\b(?:{break_words})\b", re.IGNORECASE),
+        clause_break=re.compile(rf"{CLAUSE_PUNCTUATION}|\b(?:{break_words})\b", re.IGNORECASE),
         negation_scope_breaks=frozenset(_string_list(data, "negation_scope_breaks")),
         negations=tuple(
             _compile_word_pattern(pattern, "negations") for pattern in _string_list(data, "negations")

@@ -28,7 +28,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
 
-from components.safety_checks import NEGATION_WINDOW_WORDS, PATTERNS
+from components.safety_checks import CLAUSE_PUNCTUATION, NEGATION_WINDOW_WORDS, PATTERNS, SEGMENT_PUNCTUATION
 from components.text_normalization import normalize_text
 
 OUTCOMES: Tuple[str, ...] = ("crisis", "emergency", "none")
@@ -49,7 +49,7 @@ TRUSTED_TYPES = [
 # The triage form of a message keeps where its segments end (punctuation, line breaks) as this word, so
 # that a negation's scope ends there: "kein Fieber, Blut im Stuhl" denies the fever only.
 SEGMENT_BORDER = "zzborder"
-_SEGMENT_PUNCTUATION = re.compile(r"[,.;:!?\n\r()\u2013\u2014]+")
+_SEGMENT_PUNCTUATION = re.compile(rf"(?:{CLAUSE_PUNCTUATION}|{SEGMENT_PUNCTUATION})+")
 NEGATION_WORDS = frozenset(
     {
         "nicht",

@@ -25,7 +25,8 @@ SEALED_SET_4 = SETS_DIR / "sealed4.yml"  # sealed for round 4
 SEALED_SET_5 = SETS_DIR / "sealed5.yml"  # sealed for round 4b
 SEALED_SET_6 = SETS_DIR / "sealed6.yml"  # sealed for round 5
 SEALED_SET_7 = SETS_DIR / "sealed7.yml"  # sealed for round 6
-SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7, scored once: `make bench` reports it
+SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7
+SEALED_SET_9 = SETS_DIR / "sealed9.yml"  # sealed for round 8, scored once: `make bench` reports it
 DEVELOPMENT_SETS = (
     DEV_SET,
     SEALED_SET,
@@ -35,8 +36,9 @@ DEVELOPMENT_SETS = (
     SEALED_SET_5,
     SEALED_SET_6,
     SEALED_SET_7,
+    SEALED_SET_8,
 )
-ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_8)
+ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_9)
 URGENT = ("emergency", "crisis")
 OUTCOMES = ("emergency", "crisis", "none")
 

@@ -2,9 +2,11 @@
 
 Fits the classifier exactly as `rasa train` does (components/triage.py), then scores rules plus
 classifier on every development set (tests/triage/sets.py: the dev set and the sealed sets that have
-been scored and are sealed no more) for a grid of thresholds, and proposes the triple with the lowest
-cost: a crisis without the helpline costs CRISIS_MISS_COST false alarms, any other missed urgent
-message URGENT_MISS_COST (recall on crisis first, then emergency, then few false alarms). The FAQ's
+been scored and are sealed no more) for a grid of thresholds, and proposes, among the triples that
+leave the fewest crises without the helpline (recall on crisis first), the one with the lowest cost:
+a crisis without the helpline costs CRISIS_MISS_COST false alarms, any other missed urgent message
+URGENT_MISS_COST (then emergency, then few false alarms). The grid's lowest threshold keeps the
+crisis-first rule from buying one more caught crisis with hundreds of false alarms. The FAQ's
 development sets count too, clean and noisy, as everyday messages that must get no urgent answer
 ("Noch nicht", "Hab ich das jetzt für immer?"). Write the triple into config.yml. Never run this on
 a sealed set.
@@ -30,7 +32,8 @@ CRISIS_MISS_COST = 10
 URGENT_MISS_COST = 3
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 CONFIRMATION_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
-FAQ_DEVELOPMENT_SETS = ("fresh_dev", "holdout", "blind", "sealed")  # tests/nlu/; never fresh_sealed
+# tests/nlu/: the FAQ sets that have been scored; never the sealed one (fresh_sealed3)
+FAQ_DEVELOPMENT_SETS = ("fresh_dev", "fresh_sealed", "fresh_sealed2", "holdout", "blind", "sealed")
 
 
 def faq_messages() -> List[Example]:
@@ -70,15 +73,16 @@ def main(show_errors: bool) -> None:
     texts = sorted({e.text for e in every})
     scores = dict(zip(texts, triage_model.probabilities(pipeline, texts)))
     findings: Dict[str, RuleFindings] = {text: rule_findings(text) for text in texts}
-    rows: List[Tuple[int, float, float, float]] = []
+    rows: List[Tuple[int, int, float, float, float]] = []
     for crisis, emergency, confirmation in itertools.product(GRID, GRID, CONFIRMATION_GRID):
         thresholds = Thresholds(crisis, emergency, confirmation)
         result = score(every, lambda text: Outcome(decide(findings[text], scores[text], thresholds).outcome))
-        rows.append((cost_of(result), crisis, emergency, confirmation))
+        rows.append((len(result.crisis_without_helpline), cost_of(result), crisis, emergency, confirmation))
     # Ties go to the lower thresholds: the margin is for messages unlike any in these sets.
-    cost, crisis, emergency, confirmation = min(rows)
+    crises_missed, cost, crisis, emergency, confirmation = min(rows)
     print(
-        f"lowest cost {cost} on {', '.join(sets)}: crisis_threshold {crisis}, emergency_threshold"
+        f"fewest crises without the helpline ({crises_missed}), then lowest cost {cost}"
+        f" on {', '.join(sets)}: crisis_threshold {crisis}, emergency_threshold"
         f" {emergency}, rule_confirmation_threshold {confirmation}"
     )
     configured = Thresholds(
