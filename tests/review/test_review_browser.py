@@ -35,16 +35,16 @@ pytestmark = pytest.mark.e2e
 SCREENSHOTS = PROJECT_ROOT / "docs" / "images"
 PASSWORD = "ein-langes-test-passwort"
 STAFF = "Frau Test"
-# Bavarian for "and what about the treatment?": the shipped model does not understand it.
-MESSAGE = "Wia schaugt's aus mit da Kur?"
-TOPIC = "treatment"
+# Bavarian for "and my ears ringing, is that part of it too?": the shipped model does not understand it.
+MESSAGE = "Und de Ohrn, de sausn, is des a do?"
+TOPIC = "extraintestinal_symptoms"
 # Bavarian for "well, what am I supposed to say": staff read it as resignation and mark it urgent.
 RESIGNED = "Jo mei, wos soll i do sogn"
 TRAINING_TIMEOUT_MS = 20 * 60_000
 RELOAD_TIMEOUT_S = 180.0
 RESPONSES = yaml.safe_load((PROJECT_ROOT / "domain.yml").read_text(encoding="utf-8"))["responses"]
 NOT_UNDERSTOOD = RESPONSES["utter_default"][0]["text"]
-TREATMENT_ANSWER = RESPONSES["utter_treatment"][0]["text"]
+TOPIC_ANSWER = RESPONSES["utter_extraintestinal_symptoms"][0]["text"]
 
 
 @pytest.fixture(scope="module")
@@ -246,7 +246,7 @@ def test_staff_give_a_misunderstood_message_a_topic_train_activate_and_roll_back
 
     page.get_by_role("button", name="Neues Modell aktivieren").click()
     expect(page.get_by_role("button", name="Vorheriges Modell wiederherstellen")).to_be_visible()
-    assert TREATMENT_ANSWER in wait_for_answer(assistant, MESSAGE, TREATMENT_ANSWER)
+    assert TOPIC_ANSWER in wait_for_answer(assistant, MESSAGE, TOPIC_ANSWER)
 
     page.get_by_role("button", name="Vorheriges Modell wiederherstellen").click()
     assert NOT_UNDERSTOOD in wait_for_answer(assistant, MESSAGE, NOT_UNDERSTOOD)
