@@ -36,30 +36,28 @@ class Figures:
 # Measured on each development set with the thresholds in config.yml, to the third decimal: false alarms
 # rounded up (16/361 is 0.0443...), recalls rounded down; a change that does worse fails here.
 FIGURES = {
-    "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.064, relatives_addressed=0.95),
+    "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.045, relatives_addressed=0.95),
     "sealed": Figures(
-        urgent_recall=0.994, crisis_recall=1.0, false_alarm_rate=0.048, relatives_addressed=0.95
+        urgent_recall=0.991, crisis_recall=1.0, false_alarm_rate=0.029, relatives_addressed=0.95
     ),
     "sealed2": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.041, relatives_addressed=0.95
+        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.033, relatives_addressed=0.95
     ),
-    "sealed3": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.039, relatives_addressed=0.95
-    ),
+    "sealed3": Figures(urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.03, relatives_addressed=0.95),
     "sealed4": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.069, relatives_addressed=0.95
+        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.066, relatives_addressed=0.95
     ),
     "sealed5": Figures(
-        urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.046, relatives_addressed=0.95
+        urgent_recall=0.991, crisis_recall=1.0, false_alarm_rate=0.04, relatives_addressed=0.95
     ),
     "sealed6": Figures(
-        urgent_recall=0.989, crisis_recall=0.983, false_alarm_rate=0.058, relatives_addressed=0.93
+        urgent_recall=0.987, crisis_recall=0.983, false_alarm_rate=0.047, relatives_addressed=0.93
     ),
     "sealed7": Figures(
-        urgent_recall=0.994, crisis_recall=1.0, false_alarm_rate=0.052, relatives_addressed=0.95
+        urgent_recall=0.989, crisis_recall=1.0, false_alarm_rate=0.041, relatives_addressed=0.94
     ),
     "sealed8": Figures(
-        urgent_recall=0.984, crisis_recall=0.991, false_alarm_rate=0.045, relatives_addressed=0.86
+        urgent_recall=0.987, crisis_recall=0.991, false_alarm_rate=0.045, relatives_addressed=0.86
     ),
 }
 
