@@ -328,7 +328,7 @@ def test_evaluate_prints_the_figures_of_the_sealed_sets_and_the_reviewed_example
         assert faq[measure] == faq["counts"][measure.replace("accuracy", "correct")] / faq["messages"]
     triage = live_output["triage"]["sealed9"]
     counts = triage["counts"]
-    assert triage["messages"] == counts["urgent"] + counts["non_urgent"] > 700
+    assert triage["messages"] == counts["urgent"] + counts["non_urgent"] > 600
     for measure, (found, total) in {
         "urgent_recall": ("urgent_found", "urgent"),
         "crisis_recall": ("crisis_found", "crisis"),
