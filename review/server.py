@@ -85,7 +85,11 @@ def create_app(review: ReviewApp) -> Sanic:
         return response.html(body, status=status)
 
     def current_session(request: Request) -> Optional[StaffSession]:
-        return review.access.session(request.cookies.get(SESSION_COOKIE))
+        """Looked up once per request: a session that expires while the request runs must not vanish
+        between the check and the page (a logged-in page without its header, or a 500 on `.staff`)."""
+        if not hasattr(request.ctx, "staff_session"):
+            request.ctx.staff_session = review.access.session(request.cookies.get(SESSION_COOKIE))
+        return request.ctx.staff_session
 
     def refused(request: Request) -> Optional[HTTPResponse]:
         """A change without a live session or without its CSRF token is refused."""

@@ -186,12 +186,13 @@ def test_wrong_password_missing_csrf_token_and_expired_session_are_refused(
         assert without_token.status_code == 403, path
         assert "Formular ist abgelaufen" in without_token.text
 
-    short = ReviewServer(project, assistant.tracker_db, tmp_path / "short.log", 0.02, PASSWORD).wait()
+    # three seconds: long enough for a loaded machine to log in and load a page, short enough to wait for
+    short = ReviewServer(project, assistant.tracker_db, tmp_path / "short.log", 0.05, PASSWORD).wait()
     try:
         expiring = requests.Session()
         assert log_in(expiring, short.url).status_code == 302
         token = csrf_token(expiring.get(f"{short.url}/").text)
-        time.sleep(2.5)
+        time.sleep(4)
         assert expiring.get(f"{short.url}/", allow_redirects=False).headers["Location"] == "/anmelden"
         late = expiring.post(f"{short.url}/training", data={"csrf_token": token}, allow_redirects=False)
         assert late.status_code == 401
