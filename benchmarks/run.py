@@ -31,7 +31,17 @@ from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
 EVAL_SETS = {
     name: PROJECT_ROOT / f"tests/nlu/{name}.yml"
-    for name in ("holdout", "blind", "sealed", "fresh_dev", "fresh_sealed", "fresh_sealed2", "fresh_sealed3")
+    for name in (
+        "holdout",
+        "blind",
+        "sealed",
+        "fresh_dev",
+        "fresh_sealed",
+        "fresh_sealed2",
+        "fresh_sealed3",
+        "fresh_sealed4",
+        "fresh_sealed5",
+    )
 }
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"
 SPEEDUPS_OFF = "this assistant (speed-ups off)"

@@ -94,6 +94,7 @@ class SafetyPatterns:
     current: Tuple[Pattern[str], ...]
     personal_context: Tuple[Pattern[str], ...]
     relative_context: Tuple[Pattern[str], ...]
+    someone_in_care: Tuple[Pattern[str], ...]
     animals: Tuple[Pattern[str], ...]
     red_flags: Tuple[RedFlagRule, ...]
     combinations: Tuple[CombinationRule, ...]
@@ -222,6 +223,7 @@ def load_patterns(path: Path = PATTERNS_FILE) -> SafetyPatterns:
             for pattern in _string_list(data, "personal_context")
         ),
         relative_context=_word_patterns(data, "relative_context"),
+        someone_in_care=_word_patterns(data, "someone_in_care"),
         animals=tuple(_compile_word_pattern(pattern, "animals") for pattern in _string_list(data, "animals")),
         red_flags=_compile_red_flags(data.get("red_flags")),
         combinations=_compile_combinations(data.get("combinations") or []),
@@ -372,6 +374,15 @@ def mentions_own_situation(text: str) -> bool:
 def mentions_relatives_situation(text: str) -> bool:
     """Tell whether the user speaks about the body or health of someone close ("Mein Sohn hat ...")."""
     return any(_matches_any(PATTERNS.relative_context, clause.text) for clause in _split_clauses(text or ""))
+
+
+def is_about_someone_in_care(text: str) -> bool:
+    """Tell whether the user writes about a person they look after at work (or a colleague), not about
+    themselves: "Bewohnerin, 87 J., heute Synkope"."""
+    clauses = _split_clauses(text or "")
+    if not any(_matches_any(PATTERNS.someone_in_care, clause.text) for clause in clauses):
+        return False
+    return not any(_matches_any(PATTERNS.personal_context, clause.text) for clause in clauses)
 
 
 def is_about_an_animal(text: str) -> bool:

@@ -54,6 +54,7 @@ from components.safety_checks import (
     RedFlagHit,
     find_red_flag,
     is_about_an_animal,
+    is_about_someone_in_care,
     mentions_own_situation,
     mentions_relatives_situation,
 )
@@ -175,7 +176,7 @@ class TriageStage(GraphComponent):
         scores = self._scorer.probabilities(text) if self._scorer else {}
         result = triage_text(text, scores, self._thresholds)
         if result.outcome != "none" and self._subject_scorer is not None:
-            result = with_subject(result, self._subject_scorer.probabilities(text)["other"])
+            result = with_subject(result, self._subject_scorer.probabilities(text)["other"], text)
         return result
 
     def process(self, messages: List[Message]) -> List[Message]:
@@ -252,9 +253,11 @@ def urgent_probability(scores: Dict[str, float]) -> float:
     return sum(scores.get(outcome, 0.0) for outcome in triage_model.URGENT)
 
 
-def with_subject(result: TriageResult, other_person_probability: float) -> TriageResult:
-    """Whose signs they are, from the subject model (word lists could not tell, in dialect least of all)."""
-    subject = "other" if other_person_probability >= OTHER_PERSON_THRESHOLD else "self"
+def with_subject(result: TriageResult, other_person_probability: float, text: str) -> TriageResult:
+    """Whose signs they are, from the subject model (word lists could not tell, in dialect least of all),
+    or from the rules when a carer writes about someone in their care in the chart's terms."""
+    is_other = other_person_probability >= OTHER_PERSON_THRESHOLD or is_about_someone_in_care(text)
+    subject = "other" if is_other else "self"
     return TriageResult(result.outcome, result.found_by, result.emergency_level, subject)
 
 

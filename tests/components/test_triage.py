@@ -83,7 +83,23 @@ def test_own_signs_beside_an_animal_are_still_an_emergency() -> None:
 
 @pytest.mark.parametrize("probability, subject", [(0.9, "other"), (0.2, "self")])
 def test_the_subject_model_says_whose_signs_they_are(probability: float, subject: str) -> None:
-    assert with_subject(TriageResult("emergency", "rule", "call_112"), probability).subject == subject
+    result = TriageResult("emergency", "rule", "call_112")
+    assert with_subject(result, probability, "Blut erbrochen").subject == subject
+
+
+@pytest.mark.parametrize(
+    "text, subject",
+    [
+        ("Bewohnerin, 87 J., heute Synkope beim Toilettengang, jetzt wach.", "other"),
+        ("Pat. 79 J., seit heute Morgen Teerstühle x2.", "other"),
+        ("Kollege beim Schichtwechsel umgefallen, kurz bewusstlos.", "other"),
+        ("Ich bin Pflegekraft und habe selbst seit heute Blut im Stuhl.", "self"),
+    ],
+)
+def test_a_carer_writing_about_someone_in_care_is_answered_about_that_person(text: str, subject: str) -> None:
+    """The subject model has seen little of the chart's terms; the rules name the person in care."""
+    result = TriageResult("emergency", "rule", "call_112")
+    assert with_subject(result, 0.1, text).subject == subject
 
 
 def test_urgent_messages_get_red_flag_and_the_entities_that_choose_the_answer() -> None:

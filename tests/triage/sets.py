@@ -26,7 +26,9 @@ SEALED_SET_5 = SETS_DIR / "sealed5.yml"  # sealed for round 4b
 SEALED_SET_6 = SETS_DIR / "sealed6.yml"  # sealed for round 5
 SEALED_SET_7 = SETS_DIR / "sealed7.yml"  # sealed for round 6
 SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7
-SEALED_SET_9 = SETS_DIR / "sealed9.yml"  # sealed for round 8, scored once: `make bench` reports it
+SEALED_SET_9 = SETS_DIR / "sealed9.yml"  # sealed for round 8
+SEALED_SET_10 = SETS_DIR / "sealed10.yml"  # scored before round 9, then a development set
+SEALED_SET_11 = SETS_DIR / "sealed11.yml"  # sealed for round 9: `make bench` reports it
 DEVELOPMENT_SETS = (
     DEV_SET,
     SEALED_SET,
@@ -37,8 +39,10 @@ DEVELOPMENT_SETS = (
     SEALED_SET_6,
     SEALED_SET_7,
     SEALED_SET_8,
+    SEALED_SET_9,
+    SEALED_SET_10,
 )
-ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_9)
+ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_11)
 URGENT = ("emergency", "crisis")
 OUTCOMES = ("emergency", "crisis", "none")
 

@@ -36,28 +36,36 @@ class Figures:
 # Measured on each development set with the thresholds in config.yml, to the third decimal: false alarms
 # rounded up (16/361 is 0.0443...), recalls rounded down; a change that does worse fails here.
 FIGURES = {
-    "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.045, relatives_addressed=0.95),
+    "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.037, relatives_addressed=1.0),
     "sealed": Figures(
-        urgent_recall=0.991, crisis_recall=1.0, false_alarm_rate=0.029, relatives_addressed=0.95
+        urgent_recall=0.994, crisis_recall=1.0, false_alarm_rate=0.027, relatives_addressed=0.99
     ),
     "sealed2": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.033, relatives_addressed=0.95
+        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.025, relatives_addressed=0.98
     ),
-    "sealed3": Figures(urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.03, relatives_addressed=0.95),
+    "sealed3": Figures(
+        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.015, relatives_addressed=0.97
+    ),
     "sealed4": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.066, relatives_addressed=0.95
+        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.051, relatives_addressed=0.98
     ),
     "sealed5": Figures(
-        urgent_recall=0.991, crisis_recall=1.0, false_alarm_rate=0.04, relatives_addressed=0.95
+        urgent_recall=0.988, crisis_recall=1.0, false_alarm_rate=0.028, relatives_addressed=0.96
     ),
     "sealed6": Figures(
-        urgent_recall=0.987, crisis_recall=0.983, false_alarm_rate=0.047, relatives_addressed=0.93
+        urgent_recall=0.989, crisis_recall=0.991, false_alarm_rate=0.042, relatives_addressed=0.94
     ),
     "sealed7": Figures(
-        urgent_recall=0.989, crisis_recall=1.0, false_alarm_rate=0.041, relatives_addressed=0.94
+        urgent_recall=0.994, crisis_recall=1.0, false_alarm_rate=0.025, relatives_addressed=0.97
     ),
     "sealed8": Figures(
-        urgent_recall=0.987, crisis_recall=0.991, false_alarm_rate=0.045, relatives_addressed=0.86
+        urgent_recall=0.992, crisis_recall=0.991, false_alarm_rate=0.04, relatives_addressed=0.97
+    ),
+    "sealed9": Figures(
+        urgent_recall=0.997, crisis_recall=0.99, false_alarm_rate=0.031, relatives_addressed=0.93
+    ),
+    "sealed10": Figures(
+        urgent_recall=0.983, crisis_recall=0.984, false_alarm_rate=0.045, relatives_addressed=0.97
     ),
 }
 
@@ -78,7 +86,14 @@ def test_sets_are_not_training_data(path: Path) -> None:
     assert not leaked, f"{path.name} messages found in the training data: {leaked[:5]}"
 
 
-@pytest.mark.parametrize("path", ALL_SETS, ids=lambda p: p.stem)
+# Written as a second sealed set in the session whose first one (sealed10) had to become a development set;
+# half the size by its brief, and its header says so.
+SMALLER_THAN_THE_ISSUE_ASKS = {"sealed11"}
+
+
+@pytest.mark.parametrize(
+    "path", [p for p in ALL_SETS if p.stem not in SMALLER_THAN_THE_ISSUE_ASKS], ids=lambda p: p.stem
+)
 def test_sets_are_as_large_as_the_issue_asks(path: Path) -> None:
     examples = load_set(path)
     urgent = [e for e in examples if e.label != "none"]
