@@ -67,8 +67,8 @@ EMERGENCY_LEVEL_ENTITY = "emergency_level"
 URGENT_SUBJECT_ENTITY = "urgent_subject"
 OWN_SITUATION_ENTITY = "own_situation"
 RELATIVE_SITUATION_ENTITY = "relative_situation"
-MODEL_FILE = "triage.skops"
-SUBJECT_MODEL_FILE = "subject.skops"
+MODEL_NAME = "triage"
+SUBJECT_MODEL_NAME = "subject"
 OTHER_PERSON_THRESHOLD = 0.5
 
 
@@ -144,11 +144,9 @@ class TriageStage(GraphComponent):
         return self._resource
 
     def _persist(self) -> None:
-        import skops.io as sio
-
         with self._model_storage.write_to(self._resource) as model_dir:
-            sio.dump(self._pipeline, model_dir / MODEL_FILE)
-            sio.dump(self._subject_pipeline, model_dir / SUBJECT_MODEL_FILE)
+            triage_model.save_pipeline(self._pipeline, model_dir, MODEL_NAME)
+            triage_model.save_pipeline(self._subject_pipeline, model_dir, SUBJECT_MODEL_NAME)
 
     @classmethod
     def load(
@@ -159,17 +157,9 @@ class TriageStage(GraphComponent):
         execution_context: ExecutionContext,
         **kwargs: Any,
     ) -> TriageStage:
-        import skops.io as sio
-
-        def load_pipeline(path: Path) -> Pipeline:
-            untrusted = [t for t in sio.get_untrusted_types(file=path) if t not in triage_model.TRUSTED_TYPES]
-            if untrusted:
-                raise ValueError(f"Refusing to load {path}: untrusted types {untrusted}")
-            return sio.load(path, trusted=triage_model.TRUSTED_TYPES)
-
         with model_storage.read_from(resource) as model_dir:
-            pipeline = load_pipeline(model_dir / MODEL_FILE)
-            subject_pipeline = load_pipeline(model_dir / SUBJECT_MODEL_FILE)
+            pipeline = triage_model.load_pipeline(model_dir, MODEL_NAME)
+            subject_pipeline = triage_model.load_pipeline(model_dir, SUBJECT_MODEL_NAME)
         return cls(config, model_storage, resource, pipeline, subject_pipeline)
 
     def triage(self, text: str) -> TriageResult:

@@ -15,6 +15,7 @@ A second, smaller model of the same kind tells whether an urgent message is abou
 from __future__ import annotations
 
 import hashlib
+import json
 import random
 import re
 from dataclasses import dataclass
@@ -36,15 +37,6 @@ URGENT: Tuple[str, ...] = ("crisis", "emergency")
 TRIAGE_DATA_KEY = "triage"
 OTHER_PERSON_KEY = "about_someone_else"
 
-# Types inside the fitted pipeline that skops does not trust by default; anything else is refused.
-TRUSTED_TYPES = [
-    "scipy.sparse._csr.csr_matrix",
-    "sklearn.feature_extraction.text._VectorizerMixin",
-    "numpy.float64",
-    "builtins.getattr",
-    "components.triage_model.word_features_text",
-    "components.triage_model.char_features_text",
-]
 
 # The triage form of a message keeps where its segments end (punctuation, line breaks) as this word, so
 # that a negation's scope ends there: "kein Fieber, Blut im Stuhl" denies the fever only.
@@ -326,6 +318,42 @@ class OneMessageScorer:
             return {self.classes[0]: 1.0 - second, self.classes[1]: second}
         exponentials = np.exp(logits - logits.max())
         return dict(zip(self.classes, (exponentials / exponentials.sum()).tolist()))
+
+
+def save_pipeline(pipeline: Pipeline, directory: Path, name: str) -> None:
+    """Store a fitted pipeline as what it learnt: each vectorizer's terms (JSON) and idf weights and the
+    classifier's coefficients (a NumPy archive, read without pickle, so loading runs no stored code).
+
+    A general-purpose serialiser writes the phrase vocabulary one object per term: hundreds of
+    megabytes, and every start of the assistant spent most of its time reading them.
+    """
+    union: FeatureUnion = pipeline.named_steps["features"]
+    classifier: LogisticRegression = pipeline.named_steps["classifier"]
+    terms = {
+        part: sorted(vectorizer.vocabulary_, key=vectorizer.vocabulary_.__getitem__)
+        for part, vectorizer in union.transformer_list
+    }
+    arrays = {f"idf_{part}": vectorizer.idf_ for part, vectorizer in union.transformer_list}
+    description = {"C": classifier.C, "classes": [str(c) for c in classifier.classes_], "terms": terms}
+    (directory / f"{name}.json").write_text(json.dumps(description, ensure_ascii=False), encoding="utf-8")
+    np.savez(directory / f"{name}.npz", coef=classifier.coef_, intercept=classifier.intercept_, **arrays)
+
+
+def load_pipeline(directory: Path, name: str) -> Pipeline:
+    """The pipeline that `save_pipeline` stored: the same vectorizers (from `new_pipeline`) given their
+    fitted vocabulary and weights, so it scores exactly as the pipeline that was saved."""
+    description = json.loads((directory / f"{name}.json").read_text(encoding="utf-8"))
+    pipeline = new_pipeline(float(description["C"]))
+    union: FeatureUnion = pipeline.named_steps["features"]
+    classifier: LogisticRegression = pipeline.named_steps["classifier"]
+    with np.load(directory / f"{name}.npz", allow_pickle=False) as arrays:
+        for part, vectorizer in union.transformer_list:
+            vectorizer.vocabulary_ = {term: index for index, term in enumerate(description["terms"][part])}
+            vectorizer.idf_ = arrays[f"idf_{part}"]
+        classifier.coef_ = arrays["coef"]
+        classifier.intercept_ = arrays["intercept"]
+    classifier.classes_ = np.asarray(description["classes"])
+    return pipeline
 
 
 def probabilities(pipeline: Pipeline, texts: Iterable[str]) -> List[Dict[str, float]]:

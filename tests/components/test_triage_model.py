@@ -51,6 +51,21 @@ def test_the_one_message_scorer_gives_the_pipelines_probabilities(examples, fit)
         assert all(abs(got[k] - expected[k]) < 1e-9 for k in got), text
 
 
+@pytest.mark.parametrize("fit", [triage_model.fit, triage_model.fit_subject], ids=["outcome", "subject"])
+def test_a_saved_pipeline_loads_with_the_same_probabilities(examples, fit, tmp_path: Path) -> None:
+    pipeline = fit(examples[::4], C=10.0)
+    triage_model.save_pipeline(pipeline, tmp_path, "model")
+    loaded = triage_model.load_pipeline(tmp_path, "model")
+    texts = [e.text for e in examples[2::37]] + ["", "xyzzy", "kein Fieber, aber Blut im Stuhl"]
+    for text, expected, got in zip(
+        texts, triage_model.probabilities(pipeline, texts), triage_model.probabilities(loaded, texts)
+    ):
+        assert got == pytest.approx(expected, abs=1e-12), text
+    assert triage_model.OneMessageScorer(loaded).probabilities(texts[0]) == pytest.approx(
+        triage_model.OneMessageScorer(pipeline).probabilities(texts[0]), abs=1e-12
+    )
+
+
 def test_crisis_is_decided_before_emergency() -> None:
     scores = {"crisis": 0.6, "emergency": 0.9, "none": 0.0}
     assert triage_model.decide(scores, crisis_threshold=0.5, emergency_threshold=0.5) == "crisis"
