@@ -379,10 +379,7 @@ def mentions_relatives_situation(text: str) -> bool:
 def is_about_someone_in_care(text: str) -> bool:
     """Tell whether the user writes about a person they look after at work (or a colleague), not about
     themselves: "Bewohnerin, 87 J., heute Synkope"."""
-    clauses = _split_clauses(text or "")
-    if not any(_matches_any(PATTERNS.someone_in_care, clause.text) for clause in clauses):
-        return False
-    return not any(_matches_any(PATTERNS.personal_context, clause.text) for clause in clauses)
+    return _is_about_only(PATTERNS.someone_in_care, text)
 
 
 def is_about_an_animal(text: str) -> bool:
@@ -391,7 +388,13 @@ def is_about_an_animal(text: str) -> bool:
     The writer's own situation counts in the animal's clause too: "Ich habe Blut im Stuhl und mein
     Hund auch" is about the writer.
     """
+    return _is_about_only(PATTERNS.animals, text)
+
+
+def _is_about_only(subject_patterns: Sequence[Pattern[str]], text: str) -> bool:
+    """Some clause names the subject (an animal, a person in care) and none speaks of the writer's own
+    situation."""
     clauses = _split_clauses(text or "")
-    if not any(_matches_any(PATTERNS.animals, clause.text) for clause in clauses):
+    if not any(_matches_any(subject_patterns, clause.text) for clause in clauses):
         return False
     return not any(_matches_any(PATTERNS.personal_context, clause.text) for clause in clauses)
