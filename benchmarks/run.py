@@ -41,6 +41,7 @@ EVAL_SETS = {
         "fresh_sealed3",
         "fresh_sealed4",
         "fresh_sealed5",
+        "fresh_sealed6",
     )
 }
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"

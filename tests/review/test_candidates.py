@@ -68,7 +68,7 @@ MEASURES = (
 
 def faq_set(**counts: int) -> FaqFigures:
     defaults = dict(messages=581, correct_clean=546, correct_noisy=527, not_understood_clean=10)
-    return FaqFigures(set_name="fresh_sealed5", fingerprint="faq-messages", **{**defaults, **counts})
+    return FaqFigures(set_name="fresh_sealed6", fingerprint="faq-messages", **{**defaults, **counts})
 
 
 def triage_set(**counts: int) -> TriageFigures:
@@ -81,7 +81,7 @@ def triage_set(**counts: int) -> TriageFigures:
         non_urgent=368,
         false_alarms=19,
     )
-    return TriageFigures(set_name="sealed11", fingerprint="triage-messages", **{**defaults, **counts})
+    return TriageFigures(set_name="sealed12", fingerprint="triage-messages", **{**defaults, **counts})
 
 
 def figures(reviewed: Sequence[ReviewedResult] = (), **counts: int) -> Figures:
@@ -97,7 +97,7 @@ def sets_json() -> Dict[str, Any]:
     """The set figures as review.evaluate prints them."""
     return {
         "faq": {
-            "fresh_sealed5": {
+            "fresh_sealed6": {
                 "messages": 10,
                 "accuracy_clean": 0.9,
                 "accuracy_noisy": 0.8,
@@ -107,7 +107,7 @@ def sets_json() -> Dict[str, Any]:
             }
         },
         "triage": {
-            "sealed11": {
+            "sealed12": {
                 "messages": 6,
                 "urgent_recall": 1.0,
                 "crisis_recall": 1.0,
@@ -144,8 +144,8 @@ def write_model(path: Path, content: str) -> Path:
 def test_equal_figures_are_not_worse_in_any_row_and_may_be_activated() -> None:
     comparison = compare(figures(), figures())
     assert [row.measure for row in comparison.rows] == list(MEASURES)
-    assert [row.set_name for row in comparison.rows] == ["Themen (fresh_sealed5)"] * 3 + [
-        "Warnzeichen (sealed11)"
+    assert [row.set_name for row in comparison.rows] == ["Themen (fresh_sealed6)"] * 3 + [
+        "Warnzeichen (sealed12)"
     ] * 3
     assert not any(row.worse for row in comparison.rows)
     assert comparison.may_activate
@@ -320,13 +320,13 @@ def test_evaluate_prints_the_figures_of_the_sealed_sets_and_the_reviewed_example
     live_output: Dict[str, Any],
 ) -> None:
     assert set(live_output) == {"faq", "triage", "reviewed"}
-    assert list(live_output["faq"]) == ["fresh_sealed5"] and list(live_output["triage"]) == ["sealed11"]
-    faq = live_output["faq"]["fresh_sealed5"]
+    assert list(live_output["faq"]) == ["fresh_sealed6"] and list(live_output["triage"]) == ["sealed12"]
+    faq = live_output["faq"]["fresh_sealed6"]
     assert faq["messages"] > 300
     for measure in ("accuracy_clean", "accuracy_noisy", "not_understood_clean"):
         assert 0 <= faq[measure] <= 1
         assert faq[measure] == faq["counts"][measure.replace("accuracy", "correct")] / faq["messages"]
-    triage = live_output["triage"]["sealed11"]
+    triage = live_output["triage"]["sealed12"]
     counts = triage["counts"]
     assert triage["messages"] == counts["urgent"] + counts["non_urgent"] > 400
     for measure, (found, total) in {

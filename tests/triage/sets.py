@@ -28,7 +28,8 @@ SEALED_SET_7 = SETS_DIR / "sealed7.yml"  # sealed for round 6
 SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7
 SEALED_SET_9 = SETS_DIR / "sealed9.yml"  # sealed for round 8
 SEALED_SET_10 = SETS_DIR / "sealed10.yml"  # scored before round 9, then a development set
-SEALED_SET_11 = SETS_DIR / "sealed11.yml"  # sealed for round 9: `make bench` reports it
+SEALED_SET_11 = SETS_DIR / "sealed11.yml"  # sealed for round 9, then a development set
+SEALED_SET_12 = SETS_DIR / "sealed12.yml"  # sealed for round 10: `make bench` reports it
 DEVELOPMENT_SETS = (
     DEV_SET,
     SEALED_SET,
@@ -41,8 +42,9 @@ DEVELOPMENT_SETS = (
     SEALED_SET_8,
     SEALED_SET_9,
     SEALED_SET_10,
+    SEALED_SET_11,
 )
-ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_11)
+ALL_SETS = (*DEVELOPMENT_SETS, SEALED_SET_12)
 URGENT = ("emergency", "crisis")
 OUTCOMES = ("emergency", "crisis", "none")
 

@@ -3,7 +3,8 @@
 Fits the classifier exactly as `rasa train` does (components/triage.py), then scores rules plus
 classifier on every development set (tests/triage/sets.py: the dev set and the sealed sets that have
 been scored and are sealed no more) for a grid of thresholds, and proposes, among the triples that
-leave the fewest crises without the helpline (recall on crisis first), the one with the lowest cost:
+leave the fewest crises without the helpline (recall on crisis first) and keep the issue's urgent recall
+(TARGET_URGENT_RECALL, where any triple does), the one with the lowest cost:
 a crisis without the helpline costs CRISIS_MISS_COST false alarms, any other missed urgent message
 URGENT_MISS_COST (then emergency, then few false alarms). The grid's lowest threshold keeps the
 crisis-first rule from buying one more caught crisis with hundreds of false alarms. The FAQ's
@@ -30,15 +31,19 @@ from tests.triage.sets import DEVELOPMENT_SETS, Example, Outcome, Score, load_se
 ROOT = Path(__file__).resolve().parents[2]
 CRISIS_MISS_COST = 10
 URGENT_MISS_COST = 3
+# Issue 11's target for urgent messages: the cost weights alone would trade recall below it for fewer false
+# alarms, and a missed emergency weighs more for a patient than the cost's ratio says.
+TARGET_URGENT_RECALL = 0.99
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 CONFIRMATION_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
-# tests/nlu/: the FAQ sets that have been scored; never the sealed one (fresh_sealed5)
+# tests/nlu/: the FAQ sets that have been scored; never the sealed one (fresh_sealed6)
 FAQ_DEVELOPMENT_SETS = (
     "fresh_dev",
     "fresh_sealed",
     "fresh_sealed2",
     "fresh_sealed3",
     "fresh_sealed4",
+    "fresh_sealed5",
     "holdout",
     "blind",
     "sealed",
@@ -82,15 +87,18 @@ def main(show_errors: bool) -> None:
     texts = sorted({e.text for e in every})
     scores = dict(zip(texts, triage_model.probabilities(pipeline, texts)))
     findings: Dict[str, RuleFindings] = {text: rule_findings(text) for text in texts}
-    rows: List[Tuple[int, int, float, float, float]] = []
+    rows: List[Tuple[int, bool, int, float, float, float]] = []
     for crisis, emergency, confirmation in itertools.product(GRID, GRID, CONFIRMATION_GRID):
         thresholds = Thresholds(crisis, emergency, confirmation)
         result = score(every, lambda text: Outcome(decide(findings[text], scores[text], thresholds).outcome))
-        rows.append((len(result.crisis_without_helpline), cost_of(result), crisis, emergency, confirmation))
+        below_target = result.urgent_recall < TARGET_URGENT_RECALL
+        crises_missed = len(result.crisis_without_helpline)
+        rows.append((crises_missed, below_target, cost_of(result), crisis, emergency, confirmation))
     # Ties go to the lower thresholds: the margin is for messages unlike any in these sets.
-    crises_missed, cost, crisis, emergency, confirmation = min(rows)
+    crises_missed, below_target, cost, crisis, emergency, confirmation = min(rows)
     print(
-        f"fewest crises without the helpline ({crises_missed}), then lowest cost {cost}"
+        f"fewest crises without the helpline ({crises_missed}), then urgent recall"
+        f" {'below' if below_target else 'at least'} {TARGET_URGENT_RECALL}, then lowest cost {cost}"
         f" on {', '.join(sets)}: crisis_threshold {crisis}, emergency_threshold"
         f" {emergency}, rule_confirmation_threshold {confirmation}"
     )
