@@ -246,6 +246,7 @@ class ComparisonRow:
     live: Share
     candidate: Share
     worse: bool
+    worse_within_tolerance: bool = False  # worse by no more than the measure's tolerance: shown, not blocking
 
     @property
     def live_text(self) -> str:
@@ -266,30 +267,34 @@ class Comparison:
         return bool(self.rows) and not any(row.worse for row in self.rows)
 
 
-# (measure shown to staff, count field, total field, whether higher is better)
-Measure = Tuple[str, str, str, bool]
+# (measure shown to staff, count field, total field, whether higher is better, messages it may lose)
+Measure = Tuple[str, str, str, bool, int]
+# A reviewed example can tip one message of a sealed set that sits on the edge between two topics, although
+# the example is right; with no tolerance such an example could never go live. One message per set is what
+# such a tip costs. The triage keeps none: there every message is a patient's safety.
+TOPIC_TOLERANCE_MESSAGES = 1
 FAQ_MEASURES: Tuple[Measure, ...] = (
-    ("Trefferquote (sauber)", "correct_clean", "messages", True),
-    ("Trefferquote (mit Tippfehlern)", "correct_noisy", "messages", True),
-    ("nicht verstanden", "not_understood_clean", "messages", False),
+    ("Trefferquote (sauber)", "correct_clean", "messages", True, TOPIC_TOLERANCE_MESSAGES),
+    ("Trefferquote (mit Tippfehlern)", "correct_noisy", "messages", True, TOPIC_TOLERANCE_MESSAGES),
+    ("nicht verstanden", "not_understood_clean", "messages", False, TOPIC_TOLERANCE_MESSAGES),
 )
 TRIAGE_MEASURES: Tuple[Measure, ...] = (
-    ("dringende erkannt", "urgent_found", "urgent", True),
-    ("Krisen mit Telefonseelsorge", "crisis_found", "crisis", True),
-    ("Fehlalarme", "false_alarms", "non_urgent", False),
+    ("dringende erkannt", "urgent_found", "urgent", True, 0),
+    ("Krisen mit Telefonseelsorge", "crisis_found", "crisis", True, 0),
+    ("Fehlalarme", "false_alarms", "non_urgent", False, 0),
 )
 
 
 def compare(live: Figures, candidate: Figures) -> Comparison:
     """Every measure of every sealed set, live against candidate; worse is a lower share of what should
-    be high, or a higher share of what should be low."""
+    be high, or a higher share of what should be low, by more than the measure's tolerance."""
     rows: List[ComparisonRow] = []
     for area, measures, live_sets, candidate_sets in (
         ("Themen", FAQ_MEASURES, live.faq, candidate.faq),
         ("Warnzeichen", TRIAGE_MEASURES, live.triage, candidate.triage),
     ):
         for live_set, candidate_set in matching_sets(live_sets, candidate_sets):
-            for measure, count, total, higher_is_better in measures:
+            for measure, count, total, higher_is_better, tolerance in measures:
                 rows.append(
                     compare_measure(
                         f"{area} ({live_set.set_name})",
@@ -299,6 +304,7 @@ def compare(live: Figures, candidate: Figures) -> Comparison:
                         count,
                         total,
                         higher_is_better,
+                        tolerance,
                     )
                 )
     return Comparison(tuple(rows))
@@ -318,15 +324,23 @@ def matching_sets(live_sets: Sequence[Any], candidate_sets: Sequence[Any]) -> Li
 
 
 def compare_measure(
-    set_name: str, measure: str, live: Any, candidate: Any, count: str, total: str, higher_is_better: bool
+    set_name: str,
+    measure: str,
+    live: Any,
+    candidate: Any,
+    count: str,
+    total: str,
+    higher_is_better: bool,
+    tolerance: int = 0,
 ) -> ComparisonRow:
     live_share = Share(getattr(live, count), getattr(live, total))
     candidate_share = Share(getattr(candidate, count), getattr(candidate, total))
-    if higher_is_better:
-        worse = candidate_share.exact < live_share.exact
-    else:
-        worse = candidate_share.exact > live_share.exact
-    return ComparisonRow(set_name, measure, live_share, candidate_share, worse)
+    # How much the candidate lost, as a share of the live model's set (positive: worse).
+    loss = live_share.exact - candidate_share.exact
+    if not higher_is_better:
+        loss = -loss
+    allowed = Fraction(tolerance, max(live_share.total, 1))
+    return ComparisonRow(set_name, measure, live_share, candidate_share, loss > allowed, 0 < loss <= allowed)
 
 
 # --- Evaluation, cached per model ----------------------------------------------------------------------

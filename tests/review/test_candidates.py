@@ -151,18 +151,27 @@ def test_equal_figures_are_not_worse_in_any_row_and_may_be_activated() -> None:
     assert comparison.may_activate
 
 
-WORSE_BY_ONE = [
-    ("correct_clean", 545, "Trefferquote (sauber)"),
-    ("correct_noisy", 526, "Trefferquote (mit Tippfehlern)"),
-    ("not_understood_clean", 11, "nicht verstanden"),
+# The topics may lose one message per set (a reviewed example can tip one that sits between two topics);
+# the triage may lose none.
+WORSE_BY_ONE_TRIAGE = [
     ("urgent_found", 371, "dringende erkannt"),
     ("crisis_found", 126, "Krisen mit Telefonseelsorge"),
     ("false_alarms", 20, "Fehlalarme"),
 ]
+WORSE_BY_ONE_TOPICS = [
+    ("correct_clean", 545, "Trefferquote (sauber)"),
+    ("correct_noisy", 526, "Trefferquote (mit Tippfehlern)"),
+    ("not_understood_clean", 11, "nicht verstanden"),
+]
+WORSE_BY_TWO_TOPICS = [
+    ("correct_clean", 544, "Trefferquote (sauber)"),
+    ("correct_noisy", 525, "Trefferquote (mit Tippfehlern)"),
+    ("not_understood_clean", 12, "nicht verstanden"),
+]
 
 
-@pytest.mark.parametrize("count, value, measure", WORSE_BY_ONE)
-def test_one_message_worse_makes_its_row_worse_and_blocks_activation(
+@pytest.mark.parametrize("count, value, measure", WORSE_BY_ONE_TRIAGE + WORSE_BY_TWO_TOPICS)
+def test_a_triage_message_or_two_topic_messages_worse_make_the_row_worse_and_block_activation(
     count: str, value: int, measure: str
 ) -> None:
     comparison = compare(figures(), figures(**{count: value}))
@@ -170,10 +179,20 @@ def test_one_message_worse_makes_its_row_worse_and_blocks_activation(
     assert not comparison.may_activate
 
 
-@pytest.mark.parametrize("count, value, measure", WORSE_BY_ONE)
+@pytest.mark.parametrize("count, value, measure", WORSE_BY_ONE_TOPICS)
+def test_one_topic_message_worse_is_shown_but_does_not_block_activation(
+    count: str, value: int, measure: str
+) -> None:
+    comparison = compare(figures(), figures(**{count: value}))
+    assert not any(row.worse for row in comparison.rows)
+    assert [row.measure for row in comparison.rows if row.worse_within_tolerance] == [measure]
+    assert comparison.may_activate
+
+
+@pytest.mark.parametrize("count, value, measure", WORSE_BY_ONE_TRIAGE + WORSE_BY_TWO_TOPICS)
 def test_the_opposite_change_is_an_improvement(count: str, value: int, measure: str) -> None:
     comparison = compare(figures(**{count: value}), figures())
-    assert not any(row.worse for row in comparison.rows)
+    assert not any(row.worse or row.worse_within_tolerance for row in comparison.rows)
     assert comparison.may_activate
 
 
