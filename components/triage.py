@@ -106,7 +106,7 @@ class TriageStage(GraphComponent):
         config: Dict[Text, Any],
         model_storage: ModelStorage,
         resource: Resource,
-        model: Optional[triage_model.OutcomeModel] = None,
+        pipeline: Optional[Pipeline] = None,
         subject_pipeline: Optional[Pipeline] = None,
     ) -> None:
         self._config = {**self.get_default_config(), **config}
@@ -117,9 +117,9 @@ class TriageStage(GraphComponent):
         )
         self._model_storage = model_storage
         self._resource = resource
-        self._model = model
+        self._pipeline = pipeline
         self._subject_pipeline = subject_pipeline
-        self._scorer = triage_model.OneMessageScorer(model) if model is not None else None
+        self._scorer = triage_model.OneMessageScorer(pipeline) if pipeline is not None else None
         self._subject_scorer = (
             triage_model.OneMessageScorer(subject_pipeline) if subject_pipeline is not None else None
         )
@@ -136,16 +136,16 @@ class TriageStage(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_examples(Path(self._config["training_data"]), training_data)
-        self._model = triage_model.fit(examples, C=float(self._config["C"]))
+        self._pipeline = triage_model.fit(examples, C=float(self._config["C"]))
         self._subject_pipeline = triage_model.fit_subject(examples, C=float(self._config["C"]))
-        self._scorer = triage_model.OneMessageScorer(self._model)
+        self._scorer = triage_model.OneMessageScorer(self._pipeline)
         self._subject_scorer = triage_model.OneMessageScorer(self._subject_pipeline)
         self._persist()
         return self._resource
 
     def _persist(self) -> None:
         with self._model_storage.write_to(self._resource) as model_dir:
-            triage_model.save_outcome_model(self._model, model_dir, MODEL_NAME)
+            triage_model.save_pipeline(self._pipeline, model_dir, MODEL_NAME)
             triage_model.save_pipeline(self._subject_pipeline, model_dir, SUBJECT_MODEL_NAME)
 
     @classmethod
@@ -158,9 +158,9 @@ class TriageStage(GraphComponent):
         **kwargs: Any,
     ) -> TriageStage:
         with model_storage.read_from(resource) as model_dir:
-            model = triage_model.load_outcome_model(model_dir, MODEL_NAME)
+            pipeline = triage_model.load_pipeline(model_dir, MODEL_NAME)
             subject_pipeline = triage_model.load_pipeline(model_dir, SUBJECT_MODEL_NAME)
-        return cls(config, model_storage, resource, model, subject_pipeline)
+        return cls(config, model_storage, resource, pipeline, subject_pipeline)
 
     def triage(self, text: str) -> TriageResult:
         scores = self._scorer.probabilities(text) if self._scorer else {}

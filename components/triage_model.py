@@ -25,12 +25,9 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 import yaml
-from scipy.special import expit
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
-from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import FeatureUnion, Pipeline
-from sklearn.svm import LinearSVC
 
 from components.safety_checks import CLAUSE_PUNCTUATION, NEGATION_WINDOW_WORDS, PATTERNS, SEGMENT_PUNCTUATION
 from components.text_normalization import normalize_text
@@ -249,81 +246,11 @@ def with_typo_copies(examples: Sequence[TriageExample]) -> List[TriageExample]:
     return [*examples, *(copy for copy, e in zip(copies, examples) if copy.text != triage_form(e.text))]
 
 
-# The second opinion's regularisation and cross-validation folds, chosen with the combination below on the
-# development sets (docs/triage.md, round 10).
-SVM_C = 0.5
-SVM_CALIBRATION_FOLDS = 3
-
-
-@dataclass(frozen=True)
-class PlattScaledSVM:
-    """A linear SVM on the same features as the logistic regression, its decision values turned into
-    probabilities per outcome by Platt scaling (a sigmoid fitted on cross-validated decision values)."""
-
-    coef: np.ndarray  # (outcomes, features)
-    intercept: np.ndarray  # (outcomes,)
-    slopes: np.ndarray  # (outcomes,)
-    offsets: np.ndarray  # (outcomes,)
-    classes: Tuple[str, ...]
-
-    def probabilities_of(self, decisions: np.ndarray) -> np.ndarray:
-        """Rows of decision values (messages, outcomes) to rows of probabilities that sum to one."""
-        scaled = expit(decisions * self.slopes + self.offsets)
-        return scaled / np.maximum(scaled.sum(axis=1, keepdims=True), 1e-12)
-
-
-@dataclass(frozen=True)
-class OutcomeModel:
-    """The triage classifier: logistic regression (`pipeline`) and a linear SVM (`svm`) on its features.
-
-    The SVM is a second opinion with another loss: averaging the two raised fewer false alarms and missed
-    fewer urgent messages on the development sets than either alone; for a crisis the higher of the
-    regression and the average counts, so the second opinion never lowers a crisis the regression sees.
-    """
-
-    pipeline: Pipeline
-    svm: PlattScaledSVM
-
-    @property
-    def classes(self) -> List[str]:
-        return [str(c) for c in self.pipeline.classes_]
-
-
-def combined(regression: np.ndarray, svm: np.ndarray, classes: Sequence[str]) -> np.ndarray:
-    """Rows of both models' probabilities (same class order) to the outcome scores the thresholds see."""
-    scores = (regression + svm) / 2
-    crisis = list(classes).index("crisis")
-    scores[:, crisis] = np.maximum(regression[:, crisis], scores[:, crisis])
-    return scores
-
-
-def fit_svm(matrix: Any, labels: Sequence[str], classes: Sequence[str]) -> PlattScaledSVM:
-    target = np.asarray(labels)
-    svm = LinearSVC(C=SVM_C, class_weight="balanced")
-    folds = StratifiedKFold(SVM_CALIBRATION_FOLDS, shuffle=True, random_state=0)
-    decisions = cross_val_predict(svm, matrix, target, cv=folds, method="decision_function")
-    svm.fit(matrix, target)
-    if [str(c) for c in svm.classes_] != list(classes):
-        raise ValueError(f"the SVM's outcomes {svm.classes_} differ from the regression's {classes}")
-    slopes, offsets = [], []
-    for index, outcome in enumerate(classes):
-        sigmoid = LogisticRegression(C=1e4).fit(decisions[:, [index]], target == outcome)
-        slopes.append(float(sigmoid.coef_[0, 0]))
-        offsets.append(float(sigmoid.intercept_[0]))
-    coef, intercept = np.asarray(svm.coef_), np.asarray(svm.intercept_)
-    return PlattScaledSVM(coef, intercept, np.asarray(slopes), np.asarray(offsets), tuple(classes))
-
-
-def fit(examples: Sequence[TriageExample], C: float) -> OutcomeModel:
+def fit(examples: Sequence[TriageExample], C: float) -> Pipeline:
     examples = with_typo_copies(examples)
     pipeline = new_pipeline(C)
-    forms = [triage_form(e.text) for e in examples]
-    labels = [e.outcome for e in examples]
-    features: FeatureUnion = pipeline.named_steps["features"]
-    matrix = features.fit_transform(forms)
-    pipeline.named_steps["classifier"].fit(matrix, labels)
-    classes = [str(c) for c in pipeline.classes_]
-    return OutcomeModel(pipeline, fit_svm(matrix, labels, classes))
+    pipeline.fit([triage_form(e.text) for e in examples], [e.outcome for e in examples])
+    return pipeline
 
 
 def fit_subject(examples: Sequence[TriageExample], C: float) -> Pipeline:
@@ -349,9 +276,7 @@ class OneMessageScorer:
     analyzers), tf-idf weights, norms and coefficients as the pipeline; tests compare the two.
     """
 
-    def __init__(self, model: OutcomeModel | Pipeline) -> None:
-        pipeline = model.pipeline if isinstance(model, OutcomeModel) else model
-        self._svm = model.svm if isinstance(model, OutcomeModel) else None
+    def __init__(self, pipeline: Pipeline) -> None:
         union: FeatureUnion = pipeline.named_steps["features"]
         classifier: LogisticRegression = pipeline.named_steps["classifier"]
         self._vectorizers = []
@@ -392,12 +317,7 @@ class OneMessageScorer:
             second = 1.0 / (1.0 + np.exp(-logits[0]))
             return {self.classes[0]: 1.0 - second, self.classes[1]: second}
         exponentials = np.exp(logits - logits.max())
-        regression = exponentials / exponentials.sum()
-        if self._svm is None:
-            return dict(zip(self.classes, regression.tolist()))
-        decisions = self._svm.coef[:, indices] @ values + self._svm.intercept
-        svm = self._svm.probabilities_of(decisions[np.newaxis, :])
-        return dict(zip(self.classes, combined(regression[np.newaxis, :], svm, self.classes)[0].tolist()))
+        return dict(zip(self.classes, (exponentials / exponentials.sum()).tolist()))
 
 
 def save_pipeline(pipeline: Pipeline, directory: Path, name: str) -> None:
@@ -436,46 +356,13 @@ def load_pipeline(directory: Path, name: str) -> Pipeline:
     return pipeline
 
 
-def save_outcome_model(model: OutcomeModel, directory: Path, name: str) -> None:
-    save_pipeline(model.pipeline, directory, name)
-    svm = model.svm
-    np.savez(
-        directory / f"{name}_svm.npz",
-        coef=svm.coef,
-        intercept=svm.intercept,
-        slopes=svm.slopes,
-        offsets=svm.offsets,
-        classes=np.asarray(svm.classes),
-    )
-
-
-def load_outcome_model(directory: Path, name: str) -> OutcomeModel:
-    pipeline = load_pipeline(directory, name)
-    with np.load(directory / f"{name}_svm.npz", allow_pickle=False) as arrays:
-        svm = PlattScaledSVM(
-            arrays["coef"],
-            arrays["intercept"],
-            arrays["slopes"],
-            arrays["offsets"],
-            tuple(str(c) for c in arrays["classes"]),
-        )
-    return OutcomeModel(pipeline, svm)
-
-
-def probabilities(model: OutcomeModel | Pipeline, texts: Iterable[str]) -> List[Dict[str, float]]:
-    """Score of each outcome for each text (sklearn's batch path, for training and tuning)."""
+def probabilities(pipeline: Pipeline, texts: Iterable[str]) -> List[Dict[str, float]]:
+    """Probability of each outcome for each text (sklearn's batch path, for training and tuning)."""
     forms = [triage_form(text) for text in texts]
     if not forms:
         return []
-    pipeline = model.pipeline if isinstance(model, OutcomeModel) else model
-    classes = [str(c) for c in pipeline.classes_]
-    if isinstance(model, OutcomeModel):
-        features = pipeline.named_steps["features"].transform(forms)
-        regression = pipeline.named_steps["classifier"].predict_proba(features)
-        svm = model.svm.probabilities_of(features @ model.svm.coef.T + model.svm.intercept)
-        matrix = combined(regression, np.asarray(svm), classes)
-    else:
-        matrix = pipeline.predict_proba(forms)
+    matrix: np.ndarray = pipeline.predict_proba(forms)
+    classes = list(pipeline.classes_)
     return [{outcome: float(row[classes.index(outcome)]) for outcome in classes} for row in matrix]
 
 
