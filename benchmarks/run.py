@@ -26,24 +26,10 @@ from benchmarks.triage import SET as TRIAGE_SET
 from benchmarks.triage import TriageFigures, triage_figures
 from deploy.local import NginxLayout, TopologyError, nginx_bin, render_nginx_config
 from tests.e2e.servers import PROJECT_ROOT, Assistant, free_port, private_redis, wait_for_http
-from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
+from tests.nlu.holdout import FAQ_SETS, accuracy, load_unseen, noisy_holdout
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
-EVAL_SETS = {
-    name: PROJECT_ROOT / f"tests/nlu/{name}.yml"
-    for name in (
-        "holdout",
-        "blind",
-        "sealed",
-        "fresh_dev",
-        "fresh_sealed",
-        "fresh_sealed2",
-        "fresh_sealed3",
-        "fresh_sealed4",
-        "fresh_sealed5",
-        "fresh_sealed6",
-    )
-}
+EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in FAQ_SETS}
 DEFAULT_MODEL_DIR = PROJECT_ROOT / "models" / "bench"
 SPEEDUPS_OFF = "this assistant (speed-ups off)"
 LOAD_SECONDS = float(os.environ.get("BENCH_LOAD_SECONDS", "30"))

@@ -32,11 +32,12 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
+from tests.nlu.holdout import SEALED_FAQ_SET
 from tests.triage.sets import SEALED_SET_12, load_set, outcome_from_parse, score
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The newest sealed sets: the ones that judge a change of the model (older ones are development sets).
-FAQ_SEALED_SETS = (PROJECT_ROOT / "tests" / "nlu" / "fresh_sealed6.yml",)
+FAQ_SEALED_SETS = (PROJECT_ROOT / "tests" / "nlu" / f"{SEALED_FAQ_SET}.yml",)
 TRIAGE_SEALED_SETS = (SEALED_SET_12,)
 FALLBACK_INTENT = "nlu_fallback"
 RED_FLAG_INTENT = "red_flag"

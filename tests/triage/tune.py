@@ -25,7 +25,7 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from components import triage_model
 from components.triage import RuleFindings, Thresholds, decide, rule_findings, training_examples, with_subject
-from tests.nlu.holdout import HOLDOUT_PATH, load_holdout, noisy_holdout
+from tests.nlu.holdout import FAQ_DEVELOPMENT_SETS, HOLDOUT_PATH, load_holdout, noisy_holdout
 from tests.triage.sets import DEVELOPMENT_SETS, Example, Outcome, Score, load_set, report, score
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -36,18 +36,6 @@ URGENT_MISS_COST = 3
 TARGET_URGENT_RECALL = 0.99
 GRID = (0.2, 0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.65, 0.7)
 CONFIRMATION_GRID = (0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
-# tests/nlu/: the FAQ sets that have been scored; never the sealed one (fresh_sealed6)
-FAQ_DEVELOPMENT_SETS = (
-    "fresh_dev",
-    "fresh_sealed",
-    "fresh_sealed2",
-    "fresh_sealed3",
-    "fresh_sealed4",
-    "fresh_sealed5",
-    "holdout",
-    "blind",
-    "sealed",
-)
 
 
 def faq_messages() -> List[Example]:
