@@ -26,7 +26,8 @@ from benchmarks.triage import SET as TRIAGE_SET
 from benchmarks.triage import TriageFigures, triage_figures
 from deploy.local import NginxLayout, TopologyError, nginx_bin, render_nginx_config
 from tests.e2e.servers import PROJECT_ROOT, Assistant, free_port, private_redis, wait_for_http
-from tests.nlu.holdout import FAQ_SETS, accuracy, load_unseen, noisy_holdout
+from tests.nlu.holdout import accuracy, load_unseen, noisy_holdout
+from tests.nlu.sets import FAQ_SETS
 
 REPORT = PROJECT_ROOT / "reports" / "benchmark.md"
 EVAL_SETS = {name: PROJECT_ROOT / f"tests/nlu/{name}.yml" for name in FAQ_SETS}

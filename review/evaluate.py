@@ -32,7 +32,7 @@ import sys
 from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
-from tests.nlu.holdout import SEALED_FAQ_SET
+from tests.nlu.sets import SEALED_FAQ_SET
 from tests.triage.sets import SEALED_SET_12, load_set, outcome_from_parse, score
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent

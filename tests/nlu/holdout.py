@@ -11,22 +11,6 @@ from typing import Callable, Dict, List, Sequence, Tuple
 from rasa.shared.nlu.training_data.loading import load_data
 
 HOLDOUT_PATH = Path(__file__).with_name("holdout.yml")
-# The FAQ evaluation sets in tests/nlu/, oldest first; the newest is sealed: it judges the current model and
-# is never used to choose anything (docs/understanding.md says when each was scored).
-FAQ_SETS = (
-    "holdout",
-    "blind",
-    "sealed",
-    "fresh_dev",
-    "fresh_sealed",
-    "fresh_sealed2",
-    "fresh_sealed3",
-    "fresh_sealed4",
-    "fresh_sealed5",
-    "fresh_sealed6",
-)
-SEALED_FAQ_SET = "fresh_sealed6"
-FAQ_DEVELOPMENT_SETS = tuple(name for name in FAQ_SETS if name != SEALED_FAQ_SET)
 UMLAUT_SPELLINGS = {"ä": ("ae", "a"), "ö": ("oe", "o"), "ü": ("ue", "u"), "ß": ("ss",)}
 TYPO_KINDS = ("swap", "drop", "double", "neighbour")
 KEYBOARD_NEIGHBOURS = {

@@ -25,7 +25,8 @@ from rasa.shared.nlu.training_data.loading import load_data
 
 from components import triage_model
 from components.triage import RuleFindings, Thresholds, decide, rule_findings, training_examples, with_subject
-from tests.nlu.holdout import FAQ_DEVELOPMENT_SETS, HOLDOUT_PATH, load_holdout, noisy_holdout
+from tests.nlu.holdout import HOLDOUT_PATH, load_holdout, noisy_holdout
+from tests.nlu.sets import FAQ_DEVELOPMENT_SETS
 from tests.triage.sets import DEVELOPMENT_SETS, Example, Outcome, Score, load_set, report, score
 
 ROOT = Path(__file__).resolve().parents[2]
