@@ -9,10 +9,10 @@ from pathlib import Path
 from typing import List
 
 from components.triage import TriageStage
-from tests.triage.sets import SEALED_SET_12, load_set, outcome_from_parse, score
+from tests.triage.sets import SEALED_TRIAGE_SET, load_set, outcome_from_parse, score
 
 REPEATS = 5  # each sealed message is triaged this often for the timing
-SET = SEALED_SET_12  # the newest sealed set: the one that judges the current triage
+SET = SEALED_TRIAGE_SET  # the newest sealed set: the one that judges the current triage
 
 
 @dataclass(frozen=True)

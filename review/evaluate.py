@@ -33,12 +33,12 @@ from pathlib import Path
 from typing import Any, Dict, List, Sequence
 
 from tests.nlu.sets import SEALED_FAQ_SET
-from tests.triage.sets import SEALED_SET_12, load_set, outcome_from_parse, score
+from tests.triage.sets import SEALED_TRIAGE_SET, load_set, outcome_from_parse, score
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 # The newest sealed sets: the ones that judge a change of the model (older ones are development sets).
 FAQ_SEALED_SETS = (PROJECT_ROOT / "tests" / "nlu" / f"{SEALED_FAQ_SET}.yml",)
-TRIAGE_SEALED_SETS = (SEALED_SET_12,)
+TRIAGE_SEALED_SETS = (SEALED_TRIAGE_SET,)
 FALLBACK_INTENT = "nlu_fallback"
 RED_FLAG_INTENT = "red_flag"
 NOT_URGENT = "none"  # a reviewed example's label for "any answer but an urgent one"

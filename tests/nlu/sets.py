@@ -13,6 +13,7 @@ FAQ_SETS = (
     "fresh_sealed4",
     "fresh_sealed5",
     "fresh_sealed6",
+    "fresh_sealed7",
 )
-SEALED_FAQ_SET = "fresh_sealed6"
+SEALED_FAQ_SET = "fresh_sealed7"
 FAQ_DEVELOPMENT_SETS = tuple(name for name in FAQ_SETS if name != SEALED_FAQ_SET)

@@ -51,6 +51,8 @@ from review.candidates import (
 )
 from review.evaluate import is_expected
 from tests.conftest import PROJECT_ROOT
+from tests.nlu.sets import SEALED_FAQ_SET
+from tests.triage.sets import SEALED_TRIAGE_SET
 
 REVIEWED = (
     ReviewedExample("Was ist eigentlich ein Leaky Gut?", "what_is_leaky_gut"),
@@ -339,13 +341,14 @@ def test_evaluate_prints_the_figures_of_the_sealed_sets_and_the_reviewed_example
     live_output: Dict[str, Any],
 ) -> None:
     assert set(live_output) == {"faq", "triage", "reviewed"}
-    assert list(live_output["faq"]) == ["fresh_sealed6"] and list(live_output["triage"]) == ["sealed12"]
-    faq = live_output["faq"]["fresh_sealed6"]
+    assert list(live_output["faq"]) == [SEALED_FAQ_SET]
+    assert list(live_output["triage"]) == [SEALED_TRIAGE_SET.stem]
+    faq = live_output["faq"][SEALED_FAQ_SET]
     assert faq["messages"] > 300
     for measure in ("accuracy_clean", "accuracy_noisy", "not_understood_clean"):
         assert 0 <= faq[measure] <= 1
         assert faq[measure] == faq["counts"][measure.replace("accuracy", "correct")] / faq["messages"]
-    triage = live_output["triage"]["sealed12"]
+    triage = live_output["triage"][SEALED_TRIAGE_SET.stem]
     counts = triage["counts"]
     assert triage["messages"] == counts["urgent"] + counts["non_urgent"] > 400
     for measure, (found, total) in {

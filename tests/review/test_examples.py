@@ -11,6 +11,7 @@ import yaml
 
 from components.triage_model import load_triage_data
 from review.examples import DataPaths, ExampleRefused, Label, add_example, reviewed_examples
+from tests.triage.sets import SEALED_TRIAGE_SET
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 DAY = date(2026, 12, 1)
@@ -83,7 +84,7 @@ def test_an_faq_question_is_not_urgent_and_an_urgent_message_is_no_topic(paths: 
 
 
 def test_an_evaluation_message_never_becomes_training_data(paths: DataPaths) -> None:
-    sealed = yaml.safe_load((PROJECT_ROOT / "tests" / "triage" / "sealed12.yml").read_text(encoding="utf-8"))
+    sealed = yaml.safe_load(SEALED_TRIAGE_SET.read_text(encoding="utf-8"))
     text = sealed["examples"][0]["text"]
     with pytest.raises(ExampleRefused, match="Prüfsatz"):
         add_example(text, Label(urgent="crisis"), DAY, paths)
