@@ -2,7 +2,8 @@
 
 python -m tests.nlu.evaluate [model.tar.gz] [set ...]
   model: default models/leaky-gut-assistant.tar.gz; sets: names of files in tests/nlu/ (default
-  holdout blind sealed). fresh_sealed was scored once (its header says when); it judges no further change.
+  holdout blind sealed). The sealed set (SEALED_FAQ_SET in tests/nlu/sets.py) is scored once per round, as
+  its header says; it judges no further change.
 """
 
 from __future__ import annotations

@@ -11,7 +11,7 @@ message's typos depend on nothing else. A message with no word the augmenter can
 because it would be the clean message again. Each typo message keeps the message it was made from
 (example metadata `typed_from`), so that, as `python -m tests.nlu.evaluate` does, the evaluation can
 leave out messages the training data have word for word (`load_typo_set`) while the file itself
-depends on fresh_dev.yml alone. fresh_sealed.yml is sealed and never used here.
+depends on fresh_dev.yml alone. No sealed set is used here.
 """
 
 from __future__ import annotations

@@ -18,13 +18,8 @@ import yaml
 
 SETS_DIR = Path(__file__).resolve().parent
 DEV_SET = SETS_DIR / "dev.yml"
-SEALED_SET = SETS_DIR / "sealed.yml"  # sealed for round 1; its errors then shaped a brief
-SEALED_SET_2 = SETS_DIR / "sealed2.yml"  # sealed for rounds 1 and 2
-SEALED_SET_3 = SETS_DIR / "sealed3.yml"  # sealed for round 3
-SEALED_SET_4 = SETS_DIR / "sealed4.yml"  # sealed for round 4
-SEALED_SET_5 = SETS_DIR / "sealed5.yml"  # sealed for round 4b
-SEALED_SET_6 = SETS_DIR / "sealed6.yml"  # sealed for round 5
-SEALED_SET_7 = SETS_DIR / "sealed7.yml"  # sealed for round 6
+# The sets sealed for rounds 1 to 6 (sealed.yml to sealed7.yml) are training data since round 11:
+# data/triage/retired_*.yml.
 SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7
 SEALED_SET_9 = SETS_DIR / "sealed9.yml"  # sealed for round 8
 SEALED_SET_10 = SETS_DIR / "sealed10.yml"  # scored before round 9, then a development set
@@ -37,13 +32,6 @@ SEALED_SET_14 = SETS_DIR / "sealed14.yml"  # sealed for round 11
 SEALED_TRIAGE_SET = SEALED_SET_14
 DEVELOPMENT_SETS = (
     DEV_SET,
-    SEALED_SET,
-    SEALED_SET_2,
-    SEALED_SET_3,
-    SEALED_SET_4,
-    SEALED_SET_5,
-    SEALED_SET_6,
-    SEALED_SET_7,
     SEALED_SET_8,
     SEALED_SET_9,
     SEALED_SET_10,

@@ -37,27 +37,6 @@ class Figures:
 # rounded up (16/361 is 0.0443...), recalls rounded down; a change that does worse fails here.
 FIGURES = {
     "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.028, relatives_addressed=1.0),
-    "sealed": Figures(
-        urgent_recall=0.994, crisis_recall=1.0, false_alarm_rate=0.024, relatives_addressed=0.99
-    ),
-    "sealed2": Figures(
-        urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.025, relatives_addressed=0.98
-    ),
-    "sealed3": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.015, relatives_addressed=0.97
-    ),
-    "sealed4": Figures(
-        urgent_recall=1.0, crisis_recall=1.0, false_alarm_rate=0.048, relatives_addressed=0.98
-    ),
-    "sealed5": Figures(
-        urgent_recall=0.988, crisis_recall=1.0, false_alarm_rate=0.028, relatives_addressed=0.96
-    ),
-    "sealed6": Figures(
-        urgent_recall=0.982, crisis_recall=0.983, false_alarm_rate=0.04, relatives_addressed=0.94
-    ),
-    "sealed7": Figures(
-        urgent_recall=0.992, crisis_recall=1.0, false_alarm_rate=0.025, relatives_addressed=0.97
-    ),
     "sealed8": Figures(
         urgent_recall=0.989, crisis_recall=0.991, false_alarm_rate=0.038, relatives_addressed=0.97
     ),
