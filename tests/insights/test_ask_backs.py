@@ -43,9 +43,9 @@ WEEK_49 = WEEK_48 + 7 * 86400
 LATER_SESSION = 3 * 3600.0  # longer than session_expiration_time in domain.yml
 
 # (intent, confidence) as the FallbackClassifier leaves them: nlu_fallback first, then the NLU's ranking.
-NEAR_TIE = [("holistic_view", 0.41), ("causes", 0.39), ("treatment", 0.05)]
-NEAR_TIE_REVERSED = [("causes", 0.42), ("holistic_view", 0.40), ("diagnosis", 0.04)]
-OTHER_NEAR_TIE = [("diagnosis", 0.38), ("treatment", 0.36), ("causes", 0.06)]
+NEAR_TIE = [("holistic_view", 0.41), ("causes", 0.40), ("treatment", 0.05)]
+NEAR_TIE_REVERSED = [("causes", 0.42), ("holistic_view", 0.41), ("diagnosis", 0.04)]
+OTHER_NEAR_TIE = [("diagnosis", 0.38), ("treatment", 0.37), ("causes", 0.06)]
 NO_TIE = [("causes", 0.22), ("treatment", 0.03)]
 
 STRESS = "Was hat Stress mit dem Darm zu tun?"
