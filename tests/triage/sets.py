@@ -18,26 +18,22 @@ import yaml
 
 SETS_DIR = Path(__file__).resolve().parent
 DEV_SET = SETS_DIR / "dev.yml"
-# The sets sealed for rounds 1 to 6 (sealed.yml to sealed7.yml) are training data since round 11:
-# data/triage/retired_*.yml.
-SEALED_SET_8 = SETS_DIR / "sealed8.yml"  # sealed for round 7
-SEALED_SET_9 = SETS_DIR / "sealed9.yml"  # sealed for round 8
-SEALED_SET_10 = SETS_DIR / "sealed10.yml"  # scored before round 9, then a development set
+# The sets sealed for rounds 1 to 6 (sealed.yml to sealed7.yml) are training data since round 11, those of
+# rounds 7 to 9 (sealed8.yml to sealed10.yml) since round 12: data/triage/retired_*.yml.
 SEALED_SET_11 = SETS_DIR / "sealed11.yml"  # sealed for round 9, then a development set
 SEALED_SET_12 = SETS_DIR / "sealed12.yml"  # sealed for round 10, then a development set
 SEALED_SET_13 = SETS_DIR / "sealed13.yml"  # judged a change tried after round 10; development since
-SEALED_SET_14 = SETS_DIR / "sealed14.yml"  # sealed for round 11
+SEALED_SET_14 = SETS_DIR / "sealed14.yml"  # sealed for round 11, then a development set
+SEALED_SET_15 = SETS_DIR / "sealed15.yml"  # sealed for round 12
 # The newest sealed set: it judges the current triage in `make bench` and the review page's gate, and is
 # never used to choose anything.
-SEALED_TRIAGE_SET = SEALED_SET_14
+SEALED_TRIAGE_SET = SEALED_SET_15
 DEVELOPMENT_SETS = (
     DEV_SET,
-    SEALED_SET_8,
-    SEALED_SET_9,
-    SEALED_SET_10,
     SEALED_SET_11,
     SEALED_SET_12,
     SEALED_SET_13,
+    SEALED_SET_14,
 )
 ALL_SETS = (*DEVELOPMENT_SETS, SEALED_TRIAGE_SET)
 URGENT = ("emergency", "crisis")
