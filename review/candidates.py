@@ -39,7 +39,7 @@ from review.evaluate import FAQ_SEALED_SETS, PROJECT_ROOT, TRIAGE_SEALED_SETS
 LIVE_MODEL_NAME = "leaky-gut-assistant.tar.gz"  # the Makefile's MODEL
 CANDIDATE_PREFIX = "candidate-"
 KEEP_CANDIDATES = 3  # the newest few; an activated one lives on as a copy in models/
-TRAIN_TIMEOUT_SECONDS = 30 * 60  # `make train` takes about 2 minutes
+TRAIN_TIMEOUT_SECONDS = 30 * 60  # `make train` takes minutes, far less than this
 EVALUATE_TIMEOUT_SECONDS = 20 * 60  # about half a minute for the sets
 LOCK_WAIT_SECONDS = 30 * 60  # for a `make train` that holds the training lock
 STDERR_TAIL_LINES = 30

@@ -57,6 +57,8 @@ def test_training_records_the_pipeline_in_the_model(tmp_path: Path, pipeline: st
         str(build_stand_in_pipeline(tmp_path / "standin")) if pipeline == "stand-in" else "de_not_installed"
     )
     config = yaml.safe_load((PROJECT_ROOT / "config.yml").read_text())
+    # The triage learns from its own data, not from spaCy's output, and its fit takes most of `rasa train`.
+    config["pipeline"] = [step for step in config["pipeline"] if not step["name"].endswith("TriageStage")]
     spacy_step = next(step for step in config["pipeline"] if step["name"].endswith("GermanSpacyNLP"))
     spacy_step["model"] = model_name
     config_path = tmp_path / "config.yml"
