@@ -24,16 +24,18 @@ SEALED_SET_11 = SETS_DIR / "sealed11.yml"  # sealed for round 9, then a developm
 SEALED_SET_12 = SETS_DIR / "sealed12.yml"  # sealed for round 10, then a development set
 SEALED_SET_13 = SETS_DIR / "sealed13.yml"  # judged a change tried after round 10; development since
 SEALED_SET_14 = SETS_DIR / "sealed14.yml"  # sealed for round 11, then a development set
-SEALED_SET_15 = SETS_DIR / "sealed15.yml"  # sealed for round 12
+SEALED_SET_15 = SETS_DIR / "sealed15.yml"  # sealed for round 12, then a development set
+SEALED_SET_16 = SETS_DIR / "sealed16.yml"  # sealed for round 13
 # The newest sealed set: it judges the current triage in `make bench` and the review page's gate, and is
 # never used to choose anything.
-SEALED_TRIAGE_SET = SEALED_SET_15
+SEALED_TRIAGE_SET = SEALED_SET_16
 DEVELOPMENT_SETS = (
     DEV_SET,
     SEALED_SET_11,
     SEALED_SET_12,
     SEALED_SET_13,
     SEALED_SET_14,
+    SEALED_SET_15,
 )
 ALL_SETS = (*DEVELOPMENT_SETS, SEALED_TRIAGE_SET)
 URGENT = ("emergency", "crisis")
