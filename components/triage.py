@@ -89,6 +89,7 @@ class TriageStage(GraphComponent):
         return {
             "training_data": "data/triage",
             "C": 10.0,
+            "max_iter": triage_model.DEFAULT_MAX_ITERATIONS,
             "crisis_threshold": 0.5,
             "emergency_threshold": 0.5,
             "rule_confirmation_threshold": 0.0,
@@ -136,7 +137,9 @@ class TriageStage(GraphComponent):
 
     def train(self, training_data: TrainingData) -> Resource:
         examples = training_examples(Path(self._config["training_data"]), training_data)
-        self._pipeline = triage_model.fit(examples, C=float(self._config["C"]))
+        self._pipeline = triage_model.fit(
+            examples, C=float(self._config["C"]), max_iter=int(self._config["max_iter"])
+        )
         self._subject_pipeline = triage_model.fit_subject(examples, C=float(self._config["C"]))
         self._scorer = triage_model.OneMessageScorer(self._pipeline)
         self._subject_scorer = triage_model.OneMessageScorer(self._subject_pipeline)

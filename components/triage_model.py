@@ -18,6 +18,7 @@ import hashlib
 import json
 import random
 import re
+import warnings
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any, Dict, Iterable, List, Mapping, Sequence, Tuple
 
 import numpy as np
 import yaml
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.linear_model import LogisticRegression
 from sklearn.pipeline import FeatureUnion, Pipeline
@@ -62,6 +64,8 @@ NEGATION_WORDS = frozenset(
 NEGATION_SCOPE_ENDS = frozenset({"aber", "sondern", "nur", "doch", "jedoch", "ausser", SEGMENT_BORDER})
 NEGATED_PREFIX = "zzneg"
 LENGTH_PREFIX = "zzlength"
+# Enough iterations for the regression to converge on any data set; config.yml may stop it earlier.
+DEFAULT_MAX_ITERATIONS = 5000
 
 
 @dataclass(frozen=True)
@@ -187,7 +191,7 @@ def words_of(form: str) -> List[str]:
     return [word for word in form.split() if word != SEGMENT_BORDER]
 
 
-def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
+def new_pipeline(C: float, max_iter: int = DEFAULT_MAX_ITERATIONS, random_state: int = 0) -> Pipeline:
     words = TfidfVectorizer(
         analyzer="word",
         ngram_range=(1, 2),
@@ -207,7 +211,9 @@ def new_pipeline(C: float, random_state: int = 0) -> Pipeline:
         analyzer="char", ngram_range=(6, 9), sublinear_tf=True, min_df=3, preprocessor=char_features_text
     )
     features = FeatureUnion([("words", words), ("chars", chars), ("phrases", phrases)])
-    classifier = LogisticRegression(C=C, class_weight="balanced", max_iter=5000, random_state=random_state)
+    classifier = LogisticRegression(
+        C=C, class_weight="balanced", max_iter=max_iter, random_state=random_state
+    )
     return Pipeline([("features", features), ("classifier", classifier)])
 
 
@@ -246,10 +252,14 @@ def with_typo_copies(examples: Sequence[TriageExample]) -> List[TriageExample]:
     return [*examples, *(copy for copy, e in zip(copies, examples) if copy.text != triage_form(e.text))]
 
 
-def fit(examples: Sequence[TriageExample], C: float) -> Pipeline:
+def fit(examples: Sequence[TriageExample], C: float, max_iter: int = DEFAULT_MAX_ITERATIONS) -> Pipeline:
+    """The outcome model. A `max_iter` below what convergence needs stops the fit early on purpose (config.yml
+    says why), so sklearn's warning about it would only alarm whoever reads the training log."""
     examples = with_typo_copies(examples)
-    pipeline = new_pipeline(C)
-    pipeline.fit([triage_form(e.text) for e in examples], [e.outcome for e in examples])
+    pipeline = new_pipeline(C, max_iter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        pipeline.fit([triage_form(e.text) for e in examples], [e.outcome for e in examples])
     return pipeline
 
 

@@ -1,8 +1,10 @@
 """The triage classifier's data, training and one-message scorer (components/triage_model.py)."""
 
+import warnings
 from pathlib import Path
 
 import pytest
+from sklearn.exceptions import ConvergenceWarning
 
 from components import triage_model
 
@@ -64,6 +66,14 @@ def test_a_saved_pipeline_loads_with_the_same_probabilities(examples, fit, tmp_p
     assert triage_model.OneMessageScorer(loaded).probabilities(texts[0]) == pytest.approx(
         triage_model.OneMessageScorer(pipeline).probabilities(texts[0]), abs=1e-12
     )
+
+
+def test_a_fit_stopped_early_stops_where_configured_without_a_warning(examples) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        pipeline = triage_model.fit(examples[::8], C=10.0, max_iter=3)
+    assert pipeline.named_steps["classifier"].n_iter_.max() <= 3
+    assert not [w for w in caught if issubclass(w.category, ConvergenceWarning)]
 
 
 def test_crisis_is_decided_before_emergency() -> None:

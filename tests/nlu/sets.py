@@ -15,6 +15,7 @@ FAQ_SETS = (
 )
 SEALED_FAQ_SET = "fresh_sealed8"
 FAQ_DEVELOPMENT_SETS = tuple(name for name in FAQ_SETS if name != SEALED_FAQ_SET)
-# Written for the next change and never scored yet: not in FAQ_SETS, so neither `make bench` nor a tuner reads it.
+# Written for the next change and never scored yet: not in FAQ_SETS, so neither `make bench` nor a tuner
+# reads it.
 # The next change scores it with the model of that moment first and makes it SEALED_FAQ_SET.
 NEXT_SEALED_FAQ_SET = "fresh_sealed9"

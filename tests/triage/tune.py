@@ -68,7 +68,8 @@ def cost_of(result: Score) -> int:
 def main(show_errors: bool) -> None:
     config = triage_config()
     examples = training_examples(ROOT / config["training_data"], load_data(str(ROOT / "data" / "nlu")))
-    pipeline = triage_model.fit(examples, C=float(config["C"]))
+    max_iter = int(config.get("max_iter", triage_model.DEFAULT_MAX_ITERATIONS))
+    pipeline = triage_model.fit(examples, C=float(config["C"]), max_iter=max_iter)
     subject_scorer = triage_model.OneMessageScorer(triage_model.fit_subject(examples, C=float(config["C"])))
     sets: Dict[str, List[Example]] = {path.stem: load_set(path) for path in DEVELOPMENT_SETS}
     sets["FAQ sets"] = faq_messages()
