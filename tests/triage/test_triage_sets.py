@@ -36,21 +36,21 @@ class Figures:
 # Measured on each development set with the thresholds in config.yml, to the third decimal: false alarms
 # rounded up (16/361 is 0.0443...), recalls rounded down; a change that does worse fails here.
 FIGURES = {
-    "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.028, relatives_addressed=1.0),
+    "dev": Figures(urgent_recall=0.997, crisis_recall=1.0, false_alarm_rate=0.031, relatives_addressed=1.0),
     "sealed11": Figures(
         urgent_recall=0.991, crisis_recall=0.983, false_alarm_rate=0.041, relatives_addressed=0.95
     ),
     "sealed12": Figures(
-        urgent_recall=0.99, crisis_recall=0.98, false_alarm_rate=0.023, relatives_addressed=0.98
+        urgent_recall=0.99, crisis_recall=0.98, false_alarm_rate=0.026, relatives_addressed=0.98
     ),
     "sealed13": Figures(
         urgent_recall=0.996, crisis_recall=1.0, false_alarm_rate=0.019, relatives_addressed=0.98
     ),
     "sealed14": Figures(
-        urgent_recall=0.997, crisis_recall=0.98, false_alarm_rate=0.048, relatives_addressed=0.98
+        urgent_recall=0.997, crisis_recall=0.98, false_alarm_rate=0.051, relatives_addressed=0.98
     ),
     "sealed15": Figures(
-        urgent_recall=0.992, crisis_recall=0.991, false_alarm_rate=0.012, relatives_addressed=0.97
+        urgent_recall=0.995, crisis_recall=1.0, false_alarm_rate=0.012, relatives_addressed=0.97
     ),
 }
 
