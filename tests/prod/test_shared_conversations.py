@@ -155,10 +155,13 @@ def test_socketio_from_a_foreign_origin_is_refused_through_nginx(topology) -> No
         _socketio_client(topology, "https://elsewhere.example")
 
 
-def test_the_review_page_behind_nginx_shows_a_misunderstood_message_from_postgresql(topology, sender) -> None:
-    """The staff page on nginx's review port reads the shared tracker store (texts masked, no ids)."""
+def test_the_review_page_behind_nginx_shows_an_unanswered_message_from_postgresql(topology, sender) -> None:
+    """The staff page on nginx's review port reads the shared tracker store (texts masked, no ids).
+
+    The message is out of scope (parking), which the queue shows; a message the model misunderstands today
+    may be understood after the next training data."""
     review_url = f"http://127.0.0.1:{topology.ports.review_front}"
-    message = "Wia schaugt's aus mit da Kur? Ruf mi o: 0171 2345678"
+    message = "Wia schaugt's aus mit am Parkplatz bei eich? Mei Nummer: 0171 2345678"
     say(topology.url, sender, message)
     staff = requests.Session()
     assert staff.get(f"{review_url}/anmelden", timeout=30).status_code == 200
@@ -170,5 +173,5 @@ def test_the_review_page_behind_nginx_shows_a_misunderstood_message_from_postgre
     )
     assert login.status_code == 302
     queue = staff.get(f"{review_url}/", timeout=60).text
-    assert "Wia schaugt&#39;s aus mit da Kur? Ruf mi o: [Telefonnummer entfernt]" in queue
+    assert "Wia schaugt&#39;s aus mit am Parkplatz bei eich? Mei Nummer: [Telefonnummer entfernt]" in queue
     assert "0171" not in queue and sender not in queue
